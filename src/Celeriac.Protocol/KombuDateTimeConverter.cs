@@ -1,0 +1,30 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Celeriac.Protocol;
+
+/// <summary>
+/// <see cref="DateTime"/> as kombu 5.2 writes <c>datetime</c>: UTC kinds get a <c>Z</c>, others are naive.
+/// Reads any ISO text Celery accepts.
+/// </summary>
+internal sealed class KombuDateTimeConverter : JsonConverter<DateTime>
+{
+    public override DateTime Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var text = reader.GetString();
+        if (!WireTime.TryParse(text, out var value))
+        {
+            throw new JsonException($"'{text}' is not an ISO-8601 date/time");
+        }
+
+        return text!.EndsWith('Z') || value.Offset != TimeSpan.Zero || HasOffset(text) ? value.UtcDateTime : value.DateTime;
+    }
+
+    public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options)
+    {
+        var text = WireTime.FormatNaive(value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : value);
+        writer.WriteStringValue(value.Kind == DateTimeKind.Unspecified ? text : text + "Z");
+    }
+
+    private static bool HasOffset(string text) => text.Length > 19 && (text[^6] is '+' or '-') && text[^3] == ':';
+}
