@@ -1,0 +1,139 @@
+using Celeriac.Protocol;
+
+namespace Celeriac.Backends;
+
+/// <summary>
+/// Celery's key-value backend logic — key names, meta JSON, the never-overwrite-SUCCESS rule, expiry — over a
+/// few primitives, so Redis, SQLite and memory share it. Source: celery/backends/base.py (KeyValueStoreBackend).
+/// </summary>
+public abstract class KeyValueResultBackend : IResultBackend
+{
+    /// <summary>Celery's task key prefix.</summary>
+    public const string TaskKeyPrefix = "celery-task-meta-";
+
+    /// <summary>Celery's group key prefix.</summary>
+    public const string GroupKeyPrefix = "celery-taskset-meta-";
+
+    /// <summary>Creates the backend.</summary>
+    /// <param name="resultExpires">Celery's <c>result_expires</c>; null or zero keeps results forever.</param>
+    /// <param name="timeProvider">The clock.</param>
+    protected KeyValueResultBackend(TimeSpan? resultExpires, TimeProvider timeProvider)
+    {
+        ResultExpires = resultExpires is { } e && e > TimeSpan.Zero ? e : null;
+        TimeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+    }
+
+    /// <summary>How long stored states live.</summary>
+    public TimeSpan? ResultExpires { get; }
+
+    /// <summary>The clock.</summary>
+    protected TimeProvider TimeProvider { get; }
+
+    /// <inheritdoc />
+    public abstract ResultBackendCapabilities Capabilities { get; }
+
+    /// <summary>The key of a task's meta.</summary>
+    public static string TaskKey(string taskId) => TaskKeyPrefix + taskId;
+
+    /// <inheritdoc />
+    public async ValueTask StoreAsync(ResultMeta meta, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(meta);
+        var key = TaskKey(meta.TaskId);
+        var current = await GetValueAsync(key, cancellationToken).ConfigureAwait(false);
+        if (current is not null && IsSuccess(current))
+        {
+            return;
+        }
+
+        await SetValueAsync(key, ResultMetaCodec.Encode(meta), ResultExpires, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ResultMeta?> GetAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        var value = await GetValueAsync(TaskKey(taskId), cancellationToken).ConfigureAwait(false);
+        return value is null ? null : ResultMetaCodec.Decode(value, taskId);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ResultMeta> WaitForReadyAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        var key = TaskKey(taskId);
+        var wait = TimeSpan.FromMilliseconds(10);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var changed = WatchAsync(key, cancellationToken);
+            var value = await GetValueAsync(key, cancellationToken).ConfigureAwait(false);
+            if (value is not null)
+            {
+                var meta = ResultMetaCodec.Decode(value, taskId);
+                if (TaskStates.IsReady(meta.Status))
+                {
+                    return meta;
+                }
+            }
+
+            // Woken by the store when it can; otherwise a backed-off re-read caps the latency.
+            await WaitAnyAsync(changed, wait, cancellationToken).ConfigureAwait(false);
+            wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, MaxPollInterval.Ticks));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask ForgetAsync(string taskId, CancellationToken cancellationToken = default) =>
+        DeleteValueAsync(TaskKey(taskId), cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await DisposeAsyncCore().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The longest a waiter goes without re-reading when no change notification arrives.</summary>
+    protected virtual TimeSpan MaxPollInterval => TimeSpan.FromSeconds(1);
+
+    /// <summary>Releases resources.</summary>
+    protected virtual ValueTask DisposeAsyncCore() => ValueTask.CompletedTask;
+
+    /// <summary>Reads a value; null when missing or expired.</summary>
+    protected abstract ValueTask<byte[]?> GetValueAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Writes a value with an optional time to live, and notifies watchers of the key.</summary>
+    protected abstract ValueTask SetValueAsync(string key, byte[] value, TimeSpan? expires, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a value.</summary>
+    protected abstract ValueTask DeleteValueAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A task that completes when <paramref name="key"/> may have changed. Must be taken before reading so that
+    /// a write between the read and the wait is not missed. Backends that cannot notify return a task that never completes.
+    /// </summary>
+    protected abstract Task WatchAsync(string key, CancellationToken cancellationToken);
+
+    private async Task WaitAnyAsync(Task changed, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await changed.WaitAsync(wait, TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
+
+    private static bool IsSuccess(byte[] value)
+    {
+        try
+        {
+            return ResultMetaCodec.Decode(value).Status == TaskStates.Success;
+        }
+        catch (MessageDecodeException)
+        {
+            // A corrupt value must not block a fresh write.
+            return false;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using Celeriac.Backends;
+using Celeriac.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Celeriac;
+
+/// <summary>
+/// What an app is composed with: the clock, logging, and the registries of transports and result backends by
+/// URL scheme. The composition root (Celeriac.Cli, Celeriac.Hosting, or your own code) fills the registries.
+/// </summary>
+public sealed record CeleriacServices
+{
+    /// <summary>The clock; a fake one in tests.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Logging.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>Transports by scheme; knows <c>memory://</c> from the start.</summary>
+    public TransportRegistry Transports { get; init; } = new();
+
+    /// <summary>Result backends by scheme; knows <c>memory://</c> from the start.</summary>
+    public ResultBackendRegistry Backends { get; init; } = new();
+}

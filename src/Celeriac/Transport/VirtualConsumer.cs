@@ -1,0 +1,217 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace Celeriac.Transport;
+
+/// <summary>
+/// Consumes a set of queues of a <see cref="VirtualTransport"/>: fetches while fewer than the prefetch limit
+/// are outstanding, rotates the queue order after each hit (kombu's round-robin cycle), renews the leases it
+/// holds, and returns unsettled deliveries on dispose.
+/// </summary>
+internal sealed partial class VirtualConsumer : ITransportConsumer
+{
+    private readonly VirtualTransport _transport;
+    private readonly ILogger _logger;
+    private readonly List<string> _cycle;
+    private readonly ConcurrentDictionary<long, VirtualDelivery> _outstanding = new();
+    private readonly Channel<IDelivery> _channel;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly AsyncPulse _capacityChanged = new();
+    private readonly Task _fetchLoop;
+    private readonly Task _renewLoop;
+    private int _prefetchCount;
+    private int _disposed;
+
+    public VirtualConsumer(VirtualTransport transport, IReadOnlyList<string> queues, int prefetchCount, ILogger logger)
+    {
+        _transport = transport;
+        _logger = logger;
+        _cycle = [.. queues.Distinct(StringComparer.Ordinal)];
+        Queues = [.. _cycle];
+        _prefetchCount = prefetchCount;
+        ConsumerId = Guid.NewGuid().ToString("N");
+
+        // Bounded by prefetch in practice (fetching waits for capacity); unbounded so a prefetch of 0 works.
+        _channel = Channel.CreateUnbounded<IDelivery>(new UnboundedChannelOptions { SingleWriter = true });
+        _fetchLoop = Task.Run(FetchLoopAsync);
+        _renewLoop = Task.Run(RenewLoopAsync);
+    }
+
+    public string ConsumerId { get; }
+
+    public IReadOnlyList<string> Queues { get; }
+
+    public int PrefetchCount => Volatile.Read(ref _prefetchCount);
+
+    public int Outstanding => _outstanding.Count;
+
+    public void SetPrefetchCount(int prefetchCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(prefetchCount);
+        Volatile.Write(ref _prefetchCount, prefetchCount);
+        _capacityChanged.Pulse();
+    }
+
+    public async IAsyncEnumerable<IDelivery> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var delivery in _channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return delivery;
+        }
+    }
+
+    public async ValueTask StopAsync(CancellationToken cancellationToken = default)
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _fetchLoop.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await StopAsync().ConfigureAwait(false);
+        try
+        {
+            await _renewLoop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        // Warm shutdown: what was fetched but not settled goes back, oldest first, keeping its place.
+        foreach (var delivery in _outstanding.Values.OrderBy(d => d.Leased.Tag))
+        {
+            try
+            {
+                await delivery.ReturnAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogRestoreFailed(ex, delivery.Leased.Tag);
+            }
+        }
+
+        _stop.Dispose();
+    }
+
+    internal void Settled(VirtualDelivery delivery)
+    {
+        _outstanding.TryRemove(delivery.Leased.Tag, out _);
+        _capacityChanged.Pulse();
+    }
+
+    private bool HasCapacity()
+    {
+        var prefetch = PrefetchCount;
+        return prefetch == 0 || _outstanding.Count < prefetch;
+    }
+
+    private async Task FetchLoopAsync()
+    {
+        var token = _stop.Token;
+        var idleWait = TimeSpan.FromMilliseconds(20);
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                if (!HasCapacity())
+                {
+                    var pulse = _capacityChanged.NextPulse;
+                    if (!HasCapacity())
+                    {
+                        await pulse.WaitAsync(token).ConfigureAwait(false);
+                    }
+
+                    continue;
+                }
+
+                LeasedMessage? got = null;
+                for (var i = 0; i < _cycle.Count && got is null; i++)
+                {
+                    got = await _transport.TryGetAsync(_cycle[i], ConsumerId, token).ConfigureAwait(false);
+                    if (got is not null)
+                    {
+                        // Round robin: the queue that just gave a message goes to the back of the cycle.
+                        var q = _cycle[i];
+                        _cycle.RemoveAt(i);
+                        _cycle.Add(q);
+                    }
+                }
+
+                if (got is null)
+                {
+                    await _transport.WaitForMessagesAsync(_cycle, Min(idleWait, _transport.PollInterval), token).ConfigureAwait(false);
+                    idleWait = Min(idleWait * 2, _transport.PollInterval);
+                    continue;
+                }
+
+                idleWait = TimeSpan.FromMilliseconds(20);
+                var delivery = new VirtualDelivery(this, _transport, got);
+                _outstanding[got.Tag] = delivery;
+                await _channel.Writer.WriteAsync(delivery, token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogFetchFailed(ex);
+            _channel.Writer.TryComplete(ex);
+            return;
+        }
+
+        _channel.Writer.TryComplete();
+    }
+
+    private async Task RenewLoopAsync()
+    {
+        var token = _stop.Token;
+        var every = _transport.VisibilityTimeout / 3;
+        if (every <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        while (!token.IsCancellationRequested)
+        {
+            await Task.Delay(every, _transport.Clock, token).ConfigureAwait(false);
+            if (_outstanding.IsEmpty)
+            {
+                continue;
+            }
+
+            try
+            {
+                await _transport.RenewLeasesAsync(ConsumerId, token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+            {
+                LogRenewFailed(ex);
+            }
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Error, Message = "Consumer stopped fetching after an error")]
+    private partial void LogFetchFailed(Exception ex);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Could not renew message leases; they may be redelivered after the visibility timeout")]
+    private partial void LogRenewFailed(Exception ex);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Error, Message = "Could not return message {Tag} to its queue; it will be redelivered after the visibility timeout")]
+    private partial void LogRestoreFailed(Exception ex, long tag);
+}
