@@ -1,0 +1,125 @@
+using Celeriac.Protocol;
+using Celeriac.Tasks;
+using Celeriac.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Celeriac.Worker;
+
+/// <summary>
+/// Turns deliveries into requests: decodes (invalid → rejected, with a FAILURE stored when the id is known),
+/// finds the task (unknown → NotRegistered), and holds ETA tasks without taking a slot, raising the prefetch
+/// limit by one per held task as Celery does. Revoked and expired tasks are dropped by the runner's check, which
+/// also runs here on receipt. Source: celery/worker/strategy.py (default), celery/worker/consumer/consumer.py.
+/// </summary>
+internal sealed class Admission
+{
+    private readonly CeleriacApp _app;
+    private readonly ExecutionPool _pool;
+    private readonly ResultWriter _results;
+    private readonly WorkerState _state;
+    private readonly ILogger _logger;
+    private readonly string _hostname;
+    private readonly int _basePrefetch;
+    private int _etaHeld;
+
+    public Admission(CeleriacApp app, ExecutionPool pool, ResultWriter results, WorkerState state, ILogger logger, string hostname, int basePrefetch)
+    {
+        _app = app;
+        _pool = pool;
+        _results = results;
+        _state = state;
+        _logger = logger;
+        _hostname = hostname;
+        _basePrefetch = basePrefetch;
+    }
+
+    public int EtaHeld => Volatile.Read(ref _etaHeld);
+
+    public async ValueTask AdmitAsync(IDelivery delivery, ITransportConsumer consumer, CancellationToken shutdown)
+    {
+        TaskMessage message;
+        try
+        {
+            message = TaskMessageCodec.Decode(delivery.Message);
+        }
+        catch (MessageDecodeException ex)
+        {
+            await RejectInvalidAsync(delivery, ex).ConfigureAwait(false);
+            return;
+        }
+
+        if (!_app.Tasks.TryGet(message.Headers.Task, out var definition))
+        {
+            _logger.Unregistered(message.Headers.Task, message.Headers.Id);
+            await _results.StoreRawAsync(message.Headers.Id, TaskStates.Failure, CeleryExceptions.NotRegistered(message.Headers.Task)).ConfigureAwait(false);
+            await SafeRejectAsync(delivery, message.Headers.Id).ConfigureAwait(false);
+            return;
+        }
+
+        var request = new TaskRequest(message, delivery.Queue, delivery.Exchange, delivery.RoutingKey, delivery.Redelivered, _hostname);
+        var workerRequest = new WorkerRequest(request, delivery, definition, _app.TimeProvider.GetUtcNow());
+        _logger.Received(request.DisplayName, request.Id);
+
+        var eta = message.Headers.Eta;
+        var now = _app.TimeProvider.GetUtcNow();
+        if (eta is { } due && due > now && !_app.Revocations.Contains(request.Id) && !(message.Headers.Expires <= now))
+        {
+            _ = HoldUntilEtaAsync(workerRequest, due, consumer, shutdown);
+            return;
+        }
+
+        _state.Reserved[request.Id] = workerRequest;
+        _pool.Enqueue(workerRequest);
+    }
+
+    private async Task HoldUntilEtaAsync(WorkerRequest request, DateTimeOffset eta, ITransportConsumer consumer, CancellationToken shutdown)
+    {
+        // A held ETA task keeps its message unacked; raising prefetch keeps it from starving the queue.
+        consumer.SetPrefetchCount(_basePrefetch == 0 ? 0 : _basePrefetch + Interlocked.Increment(ref _etaHeld));
+        _state.Scheduled[request.Id] = request;
+        try
+        {
+            var delay = eta - _app.TimeProvider.GetUtcNow();
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, _app.TimeProvider, shutdown).ConfigureAwait(false);
+            }
+
+            _state.Reserved[request.Id] = request;
+            _pool.Enqueue(request);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutdown: the unacked message goes back to the broker with the consumer.
+        }
+        finally
+        {
+            _state.Scheduled.TryRemove(request.Id, out _);
+            consumer.SetPrefetchCount(_basePrefetch == 0 ? 0 : _basePrefetch + Interlocked.Decrement(ref _etaHeld));
+        }
+    }
+
+    private async ValueTask RejectInvalidAsync(IDelivery delivery, MessageDecodeException ex)
+    {
+        _logger.InvalidMessage(delivery.Queue, ex.Message, ex.TaskId);
+        if (ex.TaskId is { } id)
+        {
+            var info = ex is ContentRefusedException ? CeleryExceptions.ContentDisallowed(ex.Message) : CeleryExceptions.InvalidTask(ex.Message);
+            await _results.StoreRawAsync(id, TaskStates.Failure, info).ConfigureAwait(false);
+        }
+
+        await SafeRejectAsync(delivery, ex.TaskId).ConfigureAwait(false);
+    }
+
+    private async ValueTask SafeRejectAsync(IDelivery delivery, string? id)
+    {
+        try
+        {
+            await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.SettleFailed(id ?? "?", ex);
+        }
+    }
+}

@@ -1,0 +1,310 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Celeriac.Protocol;
+using Celeriac.Tasks;
+using Microsoft.Extensions.Logging;
+
+namespace Celeriac.Worker;
+
+/// <summary>
+/// Runs one request to its end: revoke/expiry check, early ack, STARTED, argument binding, the body under soft and
+/// hard time limits, then SUCCESS, RETRY or FAILURE, and the late ack. Order follows Celery's tracer.
+/// Source: celery/app/trace.py (build_tracer), celery/worker/request.py.
+/// </summary>
+internal sealed partial class TaskRunner
+{
+    private readonly CeleriacApp _app;
+    private readonly WorkerOptions _options;
+    private readonly ResultWriter _results;
+    private readonly SyncTaskThreads _syncThreads;
+    private readonly WorkerState _state;
+    private readonly ILogger _logger;
+    private readonly string _hostname;
+
+    public TaskRunner(CeleriacApp app, WorkerOptions options, ResultWriter results, SyncTaskThreads syncThreads, WorkerState state, ILogger logger, string hostname)
+    {
+        _app = app;
+        _options = options;
+        _results = results;
+        _syncThreads = syncThreads;
+        _state = state;
+        _logger = logger;
+        _hostname = hostname;
+    }
+
+    public async Task RunAsync(WorkerRequest r)
+    {
+        var request = r.Request;
+        var definition = r.Definition;
+        if (await DiscardIfRevokedOrExpiredAsync(r).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var taskDefaults = _app.Options.Task;
+        var settings = definition.Settings;
+        var acksLate = settings.AcksLate ?? taskDefaults.AcksLate;
+        var ignoreResult = (settings.IgnoreResult ?? taskDefaults.IgnoreResult) || request.Message.Headers.IgnoreResult;
+        var hard = request.Message.Headers.TimeLimit.Hard ?? (settings.TimeLimit ?? taskDefaults.TimeLimit)?.TotalSeconds;
+        var soft = request.Message.Headers.TimeLimit.Soft ?? (settings.SoftTimeLimit ?? taskDefaults.SoftTimeLimit)?.TotalSeconds;
+
+        using var cancellation = new CancellationTokenSource();
+        r.Cancellation = cancellation;
+        r.StartedAt = _app.TimeProvider.GetUtcNow();
+        _state.Reserved.TryRemove(r.Id, out _);
+        _state.Active[r.Id] = r;
+        var started = Stopwatch.GetTimestamp();
+        var settle = Settle.Ack;
+        try
+        {
+            if (!acksLate)
+            {
+                // Celery acks when execution starts, not on receipt: prefetched messages stay unacked.
+                await SafeAckAsync(r).ConfigureAwait(false);
+            }
+
+            if (settings.TrackStarted ?? taskDefaults.TrackStarted)
+            {
+                await _results.StoreAsync(request, TaskStates.Started, new JsonObject { ["pid"] = Environment.ProcessId, ["hostname"] = _hostname }).ConfigureAwait(false);
+            }
+
+            var context = new TaskContext(_app, request, definition, _app.LoggerFactory.CreateLogger(definition.Name), cancellation.Token);
+            using var softTimer = soft is { } s ? _app.TimeProvider.CreateTimer(_ => Cancel(r, CancelReason.SoftTimeLimit), null, TimeSpan.FromSeconds(s), Timeout.InfiniteTimeSpan) : null;
+            var execution = StartBody(definition, request, context);
+            object? value;
+            if (hard is { } h)
+            {
+                try
+                {
+                    value = await execution.WaitAsync(TimeSpan.FromSeconds(h), _app.TimeProvider).ConfigureAwait(false);
+                }
+                catch (TimeoutException) when (!execution.IsCompleted)
+                {
+                    settle = await OnHardTimeLimitAsync(r, execution, h).ConfigureAwait(false);
+                    return;
+                }
+            }
+            else
+            {
+                value = await execution.ConfigureAwait(false);
+            }
+
+            await OnSuccessAsync(r, value, ignoreResult, Stopwatch.GetElapsedTime(started)).ConfigureAwait(false);
+        }
+        catch (TaskRetryException retry)
+        {
+            settle = await OnRetryAsync(r, retry, retry.Cause ?? retry).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (r.CancelReason != CancelReason.None)
+        {
+            settle = await OnCancelledAsync(r, ex, soft).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsAutoretry(definition, ex))
+        {
+            settle = await OnRetryAsync(r, null, ex).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await OnFailureAsync(r, ex).ConfigureAwait(false);
+        }
+        finally
+        {
+            r.Cancellation = null;
+            _state.Active.TryRemove(r.Id, out _);
+            _state.Done(request.TaskName);
+            await SettleAsync(r, acksLate, settle).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Cancels a running request's token for <paramref name="reason"/> (first reason wins).</summary>
+    public static void Cancel(WorkerRequest r, CancelReason reason)
+    {
+        if (r.CancelReason == CancelReason.None)
+        {
+            r.CancelReason = reason;
+        }
+
+        try
+        {
+            r.Cancellation?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private Task<object?> StartBody(TaskDefinition definition, TaskRequest request, TaskContext context)
+    {
+        // Binding errors surface as a failed task (TypeError), never as a worker crash.
+        object?[] values;
+        try
+        {
+            values = definition.Invoker.Bind(request.Args, request.Kwargs, context);
+        }
+        catch (TaskArgumentException ex)
+        {
+            return Task.FromException<object?>(ex);
+        }
+
+        if (definition.IsAsync)
+        {
+            try
+            {
+                return definition.Invoker.InvokeAsync(values);
+            }
+            catch (Exception ex)
+            {
+                return Task.FromException<object?>(ex);
+            }
+        }
+
+        return _syncThreads.RunAsync(() => definition.Invoker.InvokeBlocking(values));
+    }
+
+    private async ValueTask<bool> DiscardIfRevokedOrExpiredAsync(WorkerRequest r)
+    {
+        var request = r.Request;
+        string? reason = null;
+        if (_app.Revocations.Contains(request.Id))
+        {
+            reason = "revoked";
+            _logger.DiscardingRevoked(request.DisplayName, request.Id);
+        }
+        else if (request.Expires is { } expires && expires <= _app.TimeProvider.GetUtcNow())
+        {
+            reason = "expired";
+            _app.Revocations.Revoke([request.Id], terminate: false);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                _logger.DiscardingExpired(request.DisplayName, request.Id, WireTime.FormatAware(expires));
+            }
+        }
+
+        if (reason is null)
+        {
+            return false;
+        }
+
+        _state.Reserved.TryRemove(r.Id, out _);
+        await SafeAckAsync(r).ConfigureAwait(false);
+        await _results.StoreAsync(request, TaskStates.Revoked, CeleryExceptions.Revoked(reason).ToJson()).ConfigureAwait(false);
+        _state.Done(request.TaskName);
+        return true;
+    }
+
+    private async ValueTask OnSuccessAsync(WorkerRequest r, object? value, bool ignoreResult, TimeSpan runtime)
+    {
+        var request = r.Request;
+        JsonNode? result;
+        try
+        {
+            result = KombuValues.ToNode(value);
+        }
+        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException)
+        {
+            await OnFailureAsync(r, new InvalidOperationException($"the task's return value of type {value?.GetType()} cannot be serialized to JSON: {ex.Message}", ex)).ConfigureAwait(false);
+            return;
+        }
+
+        if (!ignoreResult)
+        {
+            await _results.StoreAsync(request, TaskStates.Success, result).ConfigureAwait(false);
+        }
+
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            _logger.Succeeded(request.DisplayName, request.Id, runtime.TotalSeconds.ToString("0.000######", CultureInfo.InvariantCulture), PythonRepr.Of(result));
+        }
+    }
+
+    private async ValueTask OnFailureAsync(WorkerRequest r, Exception ex)
+    {
+        var info = CeleryExceptions.From(ex);
+        var traceback = CeleryExceptions.Traceback(ex);
+        await _results.StoreAsync(r.Request, TaskStates.Failure, info.ToJson(), traceback).ConfigureAwait(false);
+        _logger.Failed(r.Request.DisplayName, r.Request.Id, info.ToString(), ex is Client.TaskFailedException or TaskArgumentException ? null : ex);
+    }
+
+    private async ValueTask<Settle> OnCancelledAsync(WorkerRequest r, OperationCanceledException ex, double? soft)
+    {
+        var request = r.Request;
+        switch (r.CancelReason)
+        {
+            case CancelReason.SoftTimeLimit:
+                _logger.SoftTimeLimit(request.DisplayName, request.Id, soft ?? 0);
+                await _results.StoreAsync(request, TaskStates.Failure, CeleryExceptions.SoftTimeLimitExceeded().ToJson(), CeleryExceptions.Traceback(ex)).ConfigureAwait(false);
+                return Settle.Ack;
+            case CancelReason.Terminated:
+                _logger.Terminated(request.DisplayName, request.Id);
+                await _results.StoreAsync(request, TaskStates.Revoked, CeleryExceptions.Revoked("terminated").ToJson()).ConfigureAwait(false);
+                return Settle.Ack;
+            default:
+                // Cold shutdown: nothing stored; an acks_late message goes back to the queue.
+                return Settle.Leave;
+        }
+    }
+
+    private async ValueTask<Settle> OnHardTimeLimitAsync(WorkerRequest r, Task<object?> execution, double seconds)
+    {
+        var request = r.Request;
+        Cancel(r, CancelReason.HardTimeLimit);
+        _logger.HardTimeLimit(request.DisplayName, request.Id, seconds);
+        await _results.StoreAsync(request, TaskStates.Failure, CeleryExceptions.TimeLimitExceeded(seconds).ToJson()).ConfigureAwait(false);
+        if (!r.Definition.IsAsync)
+        {
+            // The blocking body still holds its thread; keep the pool's capacity with a fresh one.
+            _syncThreads.ReplaceAbandoned();
+        }
+
+        // The body cannot be killed in-process: its token fired; whatever it does later is ignored.
+        _ = execution.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return Settle.Ack;
+    }
+
+    private static bool IsAutoretry(TaskDefinition definition, Exception ex) =>
+        definition.Settings.AutoretryFor.Any(t => t.IsInstanceOfType(ex));
+
+    private async ValueTask SafeAckAsync(WorkerRequest r)
+    {
+        try
+        {
+            await r.AckOnceAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.SettleFailed(r.Id, ex);
+        }
+    }
+
+    private async ValueTask SettleAsync(WorkerRequest r, bool acksLate, Settle settle)
+    {
+        if (!acksLate || settle == Settle.Leave)
+        {
+            return;
+        }
+
+        try
+        {
+            if (settle == Settle.Requeue)
+            {
+                await r.RejectOnceAsync(requeue: true).ConfigureAwait(false);
+            }
+            else
+            {
+                await r.AckOnceAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.SettleFailed(r.Id, ex);
+        }
+    }
+
+    private enum Settle
+    {
+        Ack,
+        Requeue,
+        Leave,
+    }
+}

@@ -1,0 +1,274 @@
+using Celeriac.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Celeriac.Worker;
+
+/// <summary>
+/// The worker, whole: Consumer (prefetch = concurrency × multiplier) → Admission (decode, unknown task, ETA hold)
+/// → ExecutionPool (bounded) → TaskRunner (revoke/expiry, limits, result, retry) → ack. Shutdown is warm
+/// (stop consuming, finish running tasks within <see cref="WorkerOptions.ShutdownTimeout"/>), then cold (cancel
+/// what still runs); every unacked message goes back to the broker.
+/// </summary>
+public sealed class WorkerHost : IAsyncDisposable
+{
+    private readonly CeleriacApp _app;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopConsuming = new();
+    private readonly CancellationTokenSource _stopDispatching = new();
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private SyncTaskThreads? _syncThreads;
+    private ExecutionPool? _pool;
+    private ITransportConsumer? _consumer;
+    private Task _consumeLoop = Task.CompletedTask;
+    private Task _dispatchLoop = Task.CompletedTask;
+    private bool _started;
+    private bool _stopped;
+
+    /// <summary>Creates a worker for <paramref name="app"/>; <paramref name="options"/> default to the app's worker options.</summary>
+    public WorkerHost(CeleriacApp app, WorkerOptions? options = null)
+    {
+        _app = app ?? throw new ArgumentNullException(nameof(app));
+        Options = options ?? app.Options.Worker;
+        if (Options.Concurrency < 1)
+        {
+            throw new CeleriacConfigurationException("worker_concurrency", $"must be at least 1, got {Options.Concurrency}");
+        }
+
+        if (Options.PrefetchMultiplier < 0)
+        {
+            throw new CeleriacConfigurationException("worker_prefetch_multiplier", $"must be 0 (no limit) or more, got {Options.PrefetchMultiplier}");
+        }
+
+        Hostname = NodeNames.Resolve(Options.Hostname, CeleriacApp.HostName);
+        Queues = Options.Queues.Count > 0 ? Options.Queues : [app.Options.Task.DefaultQueue];
+        _logger = app.LoggerFactory.CreateLogger("celeriac.worker");
+    }
+
+    /// <summary>The worker's options.</summary>
+    public WorkerOptions Options { get; }
+
+    /// <summary>The node name, <c>celery@host</c> by default.</summary>
+    public string Hostname { get; }
+
+    /// <summary>The queues consumed.</summary>
+    public IReadOnlyList<string> Queues { get; }
+
+    /// <summary>What the worker holds and has done.</summary>
+    public WorkerState State { get; } = new();
+
+    /// <summary>The prefetch limit in force (0 = none), including the ETA allowance.</summary>
+    public int PrefetchCount => _consumer?.PrefetchCount ?? BasePrefetch;
+
+    /// <summary>Completes when the worker has stopped (after a shutdown, or when its consumer fails).</summary>
+    public Task Completion => _completion.Task;
+
+    private int BasePrefetch => Options.PrefetchMultiplier == 0 ? 0 : Options.Concurrency * Options.PrefetchMultiplier;
+
+    /// <summary>Declares the queues and starts consuming.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            if (_started)
+            {
+                return;
+            }
+
+            var transport = _app.Transport;
+            foreach (var queue in Queues)
+            {
+                await transport.DeclareExchangeAsync(new ExchangeDeclaration(queue), cancellationToken).ConfigureAwait(false);
+                await transport.DeclareQueueAsync(new QueueDeclaration(queue), cancellationToken).ConfigureAwait(false);
+                await transport.BindQueueAsync(queue, queue, queue, cancellationToken).ConfigureAwait(false);
+            }
+
+            var results = new ResultWriter(_app, Hostname, _logger);
+            _syncThreads = new SyncTaskThreads(Options.Concurrency);
+            var runner = new TaskRunner(_app, Options, results, _syncThreads, State, _logger, Hostname);
+            _pool = new ExecutionPool(Options.Concurrency, runner);
+            _consumer = await transport.ConsumeAsync(Queues, BasePrefetch, cancellationToken).ConfigureAwait(false);
+            var admission = new Admission(_app, _pool, results, State, _logger, Hostname, BasePrefetch);
+            _app.Revocations.Revoked += OnRevoked;
+
+            _dispatchLoop = _pool.DispatchAsync(_stopDispatching.Token);
+            _consumeLoop = ConsumeAsync(_consumer, admission);
+            _started = true;
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                _logger.Ready(Hostname, string.Join(", ", Queues), _app.BrokerOptionsUrl.Redacted, Options.Concurrency, BasePrefetch);
+            }
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>
+    /// Warm shutdown: stop consuming, let running tasks finish within <see cref="WorkerOptions.ShutdownTimeout"/>,
+    /// then cancel the rest (cold); return every unacked message to the broker.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        await _lifecycle.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            _stopped = true;
+            if (!_started)
+            {
+                _completion.TrySetResult();
+                return;
+            }
+
+            _logger.WarmShutdown();
+            _app.Revocations.Revoked -= OnRevoked;
+            await _stopConsuming.CancelAsync().ConfigureAwait(false);
+            if (_consumer is not null)
+            {
+                await _consumer.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            await AwaitQuietly(_consumeLoop).ConfigureAwait(false);
+            await _stopDispatching.CancelAsync().ConfigureAwait(false);
+            await AwaitQuietly(_dispatchLoop).ConfigureAwait(false);
+
+            using var warm = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            warm.CancelAfter(Options.ShutdownTimeout);
+            if (!await WaitIdleAsync(warm.Token).ConfigureAwait(false))
+            {
+                await ColdAsync().ConfigureAwait(false);
+            }
+
+            await _shutdown.CancelAsync().ConfigureAwait(false);
+            if (_consumer is not null)
+            {
+                await _consumer.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _syncThreads?.Dispose();
+            _pool?.Dispose();
+            _completion.TrySetResult();
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>Starts, runs until <paramref name="cancellationToken"/> fires or the worker fails, then shuts down warm.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await Completion.ConfigureAwait(false);
+    }
+
+    /// <summary>Cold shutdown now: cancel running tasks' tokens; the stop in progress (or next) finishes quickly.</summary>
+    public void RequestColdShutdown()
+    {
+        _logger.ColdShutdown();
+        foreach (var r in State.Active.Values)
+        {
+            TaskRunner.Cancel(r, CancelReason.Shutdown);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopConsuming.Dispose();
+        _stopDispatching.Dispose();
+        _shutdown.Dispose();
+        _lifecycle.Dispose();
+    }
+
+    private async Task ConsumeAsync(ITransportConsumer consumer, Admission admission)
+    {
+        try
+        {
+            await foreach (var delivery in consumer.ReadAllAsync(_stopConsuming.Token).ConfigureAwait(false))
+            {
+                await admission.AdmitAsync(delivery, consumer, _shutdown.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stopConsuming.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.ConsumerCrashed(ex);
+            _ = Task.Run(() => StopAsync(CancellationToken.None));
+        }
+    }
+
+    private async Task<bool> WaitIdleAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _pool!.WhenIdleAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task ColdAsync()
+    {
+        RequestColdShutdown();
+        using var grace = new CancellationTokenSource(Options.AbandonGracePeriod);
+        if (!await WaitIdleAsync(grace.Token).ConfigureAwait(false))
+        {
+            foreach (var r in State.Active.Values)
+            {
+                _logger.Abandoned(r.Request.DisplayName, r.Id, Options.AbandonGracePeriod.TotalSeconds);
+            }
+        }
+    }
+
+    private void OnRevoked(object? sender, RevokedEventArgs e)
+    {
+        if (!e.Terminate)
+        {
+            return;
+        }
+
+        foreach (var id in e.TaskIds)
+        {
+            if (State.Active.TryGetValue(id, out var running))
+            {
+                TaskRunner.Cancel(running, CancelReason.Terminated);
+            }
+        }
+    }
+
+    private static async Task AwaitQuietly(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Celeriac.Worker;
+
+namespace Celeriac.Tests;
+
+/// <summary>An app on a private in-memory broker and backend, with helpers to run a worker.</summary>
+internal static class TestApp
+{
+    public static CeleriacApp Create(Func<CeleriacOptions, CeleriacOptions>? configure = null, TimeProvider? time = null)
+    {
+        var name = "t" + Guid.NewGuid().ToString("N");
+        var options = new CeleriacOptions
+        {
+            BrokerUrl = "memory://" + name,
+            ResultBackend = "memory://" + name,
+            Worker = new WorkerOptions { Concurrency = 4, ShutdownTimeout = TimeSpan.FromSeconds(5), AbandonGracePeriod = TimeSpan.FromSeconds(1) },
+        };
+        options = configure?.Invoke(options) ?? options;
+        return new CeleriacApp(options, new CeleriacServices { TimeProvider = time ?? TimeProvider.System });
+    }
+
+    public static Task<WorkerHost> StartWorkerAsync(this CeleriacApp app, int concurrency = 4) =>
+        app.StartWorkerAsync(app.Options.Worker with { Concurrency = concurrency });
+
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>Waits for a condition that another thread makes true, polling briefly; fails after the timeout.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("timed out waiting for " + what);
+            }
+
+            await Task.Delay(5);
+        }
+    }
+}
