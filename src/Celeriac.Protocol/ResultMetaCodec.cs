@@ -112,7 +112,7 @@ public static class ResultMetaCodec
             Args = obj[WireNames.Args]?.DeepClone() as JsonArray,
             Kwargs = obj[WireNames.Kwargs]?.DeepClone() as JsonObject,
             Worker = Str(obj, WireNames.Worker),
-            Retries = obj[WireNames.Retries] is JsonValue r && r.GetValueKind() == JsonValueKind.Number ? r.GetValue<int>() : null,
+            Retries = JsonNumbers.TryGetInt32(obj[WireNames.Retries], out var retries) ? retries : null,
             Queue = Str(obj, WireNames.Queue),
             Extra = extra,
         };

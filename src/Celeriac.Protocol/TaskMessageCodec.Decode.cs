@@ -243,7 +243,7 @@ public static partial class TaskMessageCodec
             return TimeLimit.None;
         }
 
-        static double? Seconds(JsonNode? n) => n is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>() : null;
+        static double? Seconds(JsonNode? n) => JsonNumbers.TryGetDouble(n, out var s) ? s : null;
         return new TimeLimit(pair.Count > 0 ? Seconds(pair[0]) : null, pair.Count > 1 ? Seconds(pair[1]) : null);
     }
 
@@ -251,8 +251,7 @@ public static partial class TaskMessageCodec
         obj[key] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 
     private static int? TryInt(JsonObject obj, string key) =>
-        obj[key] is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<int>(out var i) ? i
-        : obj[key] is JsonValue v2 && v2.GetValueKind() == JsonValueKind.Number ? (int)v2.GetValue<double>() : null;
+        JsonNumbers.TryGetDouble(obj[key], out var d) ? (int)d : null;
 
     private static JsonObject ExtraWithout(JsonObject extra, string[] names)
     {

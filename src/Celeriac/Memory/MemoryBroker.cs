@@ -21,7 +21,9 @@ internal sealed class MemoryBroker
     {
         lock (_gate)
         {
-            var entry = new Entry(++_sequence, message.Properties.Priority ?? 0, message, queue, exchange, routingKey);
+            // Round-trip through kombu's envelope so that in-memory delivery sees exactly what a wire carries.
+            var wire = new KombuEnvelope(message, exchange, routingKey, Guid.NewGuid().ToString()).Encode();
+            var entry = new Entry(++_sequence, message.Properties.Priority ?? 0, KombuEnvelope.Decode(wire).Message, queue, exchange, routingKey);
             Queue(queue).Add(entry);
         }
 

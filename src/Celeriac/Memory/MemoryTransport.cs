@@ -75,6 +75,9 @@ public sealed class MemoryTransport : VirtualTransport
         _broker.Arrived.WaitAsync(maxWait, TimeProvider, cancellationToken);
 
     /// <inheritdoc />
+    protected internal override Task? ObserveArrivals() => _broker.Arrived.NextPulse;
+
+    /// <inheritdoc />
     protected override ValueTask AddBindingAsync(QueueBinding binding, CancellationToken cancellationToken)
     {
         _broker.Bind(binding);

@@ -137,6 +137,7 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
                     continue;
                 }
 
+                var arrival = _transport.ObserveArrivals();
                 LeasedMessage? got = null;
                 for (var i = 0; i < _cycle.Count && got is null; i++)
                 {
@@ -152,7 +153,18 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
 
                 if (got is null)
                 {
-                    await _transport.WaitForMessagesAsync(_cycle, Min(idleWait, _transport.PollInterval), token).ConfigureAwait(false);
+                    if (arrival is { IsCompleted: true })
+                    {
+                        continue;
+                    }
+
+                    var waiting = _transport.WaitForMessagesAsync(_cycle, Min(idleWait, _transport.PollInterval), token);
+                    await (arrival is null ? waiting : Task.WhenAny(arrival, waiting)).ConfigureAwait(false);
+                    if (waiting.IsCanceled)
+                    {
+                        token.ThrowIfCancellationRequested();
+                    }
+
                     idleWait = Min(idleWait * 2, _transport.PollInterval);
                     continue;
                 }

@@ -143,6 +143,13 @@ public abstract partial class VirtualTransport : ITransport
     /// </summary>
     protected internal abstract Task WaitForMessagesAsync(IReadOnlyList<string> queues, TimeSpan maxWait, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A task that completes at the next arrival this process can observe (an in-process publish or requeue),
+    /// taken before looking at the queues so that an arrival between "empty" and "wait" is not missed.
+    /// Null when the transport can only be polled.
+    /// </summary>
+    protected internal virtual Task? ObserveArrivals() => null;
+
     /// <summary>Stores a binding (idempotent).</summary>
     protected abstract ValueTask AddBindingAsync(QueueBinding binding, CancellationToken cancellationToken);
 
