@@ -36,7 +36,7 @@ internal sealed class ExecutionPool : IDisposable
             while (await _ready.Reader.WaitToReadAsync(stopDispatching).ConfigureAwait(false))
             {
                 await _slots.WaitAsync(stopDispatching).ConfigureAwait(false);
-                if (!_ready.Reader.TryRead(out var request))
+                if (stopDispatching.IsCancellationRequested || !_ready.Reader.TryRead(out var request))
                 {
                     _slots.Release();
                     continue;

@@ -129,6 +129,8 @@ public sealed class WorkerHost : IAsyncDisposable
                 return;
             }
 
+            // Warm: first no new task starts, then no new message is fetched; reserved ones stay unacked.
+            await _stopDispatching.CancelAsync().ConfigureAwait(false);
             _logger.WarmShutdown();
             _app.Revocations.Revoked -= OnRevoked;
             await _stopConsuming.CancelAsync().ConfigureAwait(false);
@@ -138,7 +140,6 @@ public sealed class WorkerHost : IAsyncDisposable
             }
 
             await AwaitQuietly(_consumeLoop).ConfigureAwait(false);
-            await _stopDispatching.CancelAsync().ConfigureAwait(false);
             await AwaitQuietly(_dispatchLoop).ConfigureAwait(false);
 
             using var warm = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
