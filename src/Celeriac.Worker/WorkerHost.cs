@@ -21,6 +21,7 @@ public sealed class WorkerHost : IAsyncDisposable
     private SyncTaskThreads? _syncThreads;
     private ExecutionPool? _pool;
     private ITransportConsumer? _consumer;
+    private Control.Mailbox? _mailbox;
     private Task _consumeLoop = Task.CompletedTask;
     private Task _dispatchLoop = Task.CompletedTask;
     private bool _started;
@@ -94,6 +95,8 @@ public sealed class WorkerHost : IAsyncDisposable
             var admission = new Admission(_app, _pool, results, State, _logger, Hostname, BasePrefetch);
             _app.Revocations.Revoked += OnRevoked;
 
+            _mailbox = new Control.Mailbox(_app, Hostname, new Control.ControlHandlers(), _logger);
+            await _mailbox.StartAsync(cancellationToken).ConfigureAwait(false);
             _dispatchLoop = _pool.DispatchAsync(_stopDispatching.Token);
             _consumeLoop = ConsumeAsync(_consumer, admission);
             _started = true;
@@ -150,6 +153,11 @@ public sealed class WorkerHost : IAsyncDisposable
             }
 
             await _shutdown.CancelAsync().ConfigureAwait(false);
+            if (_mailbox is not null)
+            {
+                await _mailbox.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (_consumer is not null)
             {
                 await _consumer.DisposeAsync().ConfigureAwait(false);

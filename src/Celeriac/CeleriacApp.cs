@@ -16,6 +16,7 @@ public sealed partial class CeleriacApp : IAsyncDisposable
     private readonly Lazy<ITransport> _transport;
     private readonly Lazy<IResultBackend> _backend;
     private readonly TimeZoneInfo _timeZone;
+    private Control.ControlClient? _control;
     private int _disposed;
 
     /// <summary>Creates an app; the options are validated here and the exception names a bad key.</summary>
@@ -73,6 +74,12 @@ public sealed partial class CeleriacApp : IAsyncDisposable
 
     /// <summary>The registered tasks.</summary>
     public TaskRegistry Tasks { get; } = new();
+
+    /// <summary>The app's Lamport clock (events, remote control).</summary>
+    public Control.LamportClock Clock { get; } = new();
+
+    /// <summary>Remote control of workers (ping, and in later versions inspect/control commands).</summary>
+    public Control.ControlClient Control => _control ??= new Control.ControlClient(this);
 
     /// <summary>Task ids revoked in this process.</summary>
     public Revocations Revocations { get; }

@@ -114,6 +114,15 @@ internal sealed class MemoryBroker
         }
     }
 
+    public void Delete(string queue)
+    {
+        lock (_gate)
+        {
+            _queues.Remove(queue);
+            _bindings.RemoveWhere(b => b.Queue == queue);
+        }
+    }
+
     public long Size(string queue)
     {
         lock (_gate)

@@ -34,6 +34,13 @@ public sealed class MemoryTransport : VirtualTransport
     public override ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default) => ValueTask.FromResult(_broker.Purge(queue));
 
     /// <inheritdoc />
+    public override ValueTask DeleteQueueAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        _broker.Delete(queue);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public override ValueTask<long> GetQueueLengthAsync(string queue, CancellationToken cancellationToken = default) => ValueTask.FromResult(_broker.Size(queue));
 
     /// <inheritdoc />

@@ -35,6 +35,9 @@ public interface ITransport : IAsyncDisposable
     /// <summary>Removes every ready message of <paramref name="queue"/>; returns how many.</summary>
     ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes <paramref name="queue"/>: its bindings and its ready messages.</summary>
+    ValueTask DeleteQueueAsync(string queue, CancellationToken cancellationToken = default);
+
     /// <summary>The number of ready messages in <paramref name="queue"/>.</summary>
     ValueTask<long> GetQueueLengthAsync(string queue, CancellationToken cancellationToken = default);
 }

@@ -107,6 +107,9 @@ public abstract partial class VirtualTransport : ITransport
     public abstract ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default);
 
     /// <inheritdoc />
+    public abstract ValueTask DeleteQueueAsync(string queue, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc />
     public abstract ValueTask<long> GetQueueLengthAsync(string queue, CancellationToken cancellationToken = default);
 
     /// <inheritdoc />

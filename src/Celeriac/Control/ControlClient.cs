@@ -1,0 +1,117 @@
+using System.Text.Json.Nodes;
+using Celeriac.Protocol;
+using Celeriac.Transport;
+
+namespace Celeriac.Control;
+
+/// <summary>
+/// Sends remote-control commands to workers and collects their replies (Celery's <c>app.control</c> broadcast):
+/// the request goes to the <c>celery.pidbox</c> fanout exchange, replies come to this client's own queue.
+/// Source: celery/app/control.py, kombu/pidbox.py (Mailbox._broadcast, _collect).
+/// </summary>
+public sealed class ControlClient
+{
+    private readonly CeleriacApp _app;
+
+    /// <summary>Creates a client for <paramref name="app"/>'s broker.</summary>
+    public ControlClient(CeleriacApp app)
+    {
+        _app = app ?? throw new ArgumentNullException(nameof(app));
+    }
+
+    /// <summary>
+    /// Broadcasts <paramref name="method"/> and returns the replies, one <c>{nodename: result}</c> object per node,
+    /// collected for <paramref name="timeout"/> or until <paramref name="limit"/> replies arrived.
+    /// </summary>
+    public async Task<IReadOnlyList<JsonObject>> BroadcastAsync(
+        string method,
+        JsonObject? arguments = null,
+        IReadOnlyList<string>? destination = null,
+        TimeSpan? timeout = null,
+        int? limit = null,
+        CancellationToken cancellationToken = default)
+    {
+        var transport = _app.Transport;
+        var wait = timeout ?? TimeSpan.FromSeconds(1);
+        limit ??= destination?.Count;
+        var ticket = Guid.NewGuid().ToString();
+        var replyQueue = PidboxNames.ReplyQueue(_app.Oid);
+        await transport.DeclareExchangeAsync(new ExchangeDeclaration(PidboxNames.Exchange, ExchangeType.Fanout, Durable: false), cancellationToken).ConfigureAwait(false);
+        await transport.DeclareExchangeAsync(new ExchangeDeclaration(PidboxNames.ReplyExchange, ExchangeType.Direct, Durable: false), cancellationToken).ConfigureAwait(false);
+        await transport.DeclareQueueAsync(new QueueDeclaration(replyQueue, Durable: false, AutoDelete: true) { MessageTtl = TimeSpan.FromSeconds(300), Expires = TimeSpan.FromSeconds(10) }, cancellationToken).ConfigureAwait(false);
+        await transport.BindQueueAsync(replyQueue, PidboxNames.ReplyExchange, _app.Oid, cancellationToken).ConfigureAwait(false);
+
+        var request = new PidboxRequest
+        {
+            Method = method,
+            Arguments = arguments ?? [],
+            Destination = destination,
+            Ticket = ticket,
+            ReplyTo = (PidboxNames.ReplyExchange, _app.Oid),
+        };
+        var deadline = _app.TimeProvider.GetUtcNow() + wait;
+        var message = new TransportMessage
+        {
+            Body = request.Encode(),
+            Headers = new JsonObject
+            {
+                [PidboxNames.ClockHeader] = _app.Clock.Forward(),
+                [PidboxNames.ExpiresHeader] = WireTime.ToUnixSeconds(deadline),
+            },
+            Properties = new MessageProperties { DeliveryMode = 2, Priority = 0 },
+        };
+
+        var replies = new List<JsonObject>();
+        var consumer = await transport.ConsumeAsync([replyQueue], 0, cancellationToken).ConfigureAwait(false);
+        await using var disposeConsumer = consumer.ConfigureAwait(false);
+        await transport.PublishAsync(message, PidboxNames.Exchange, string.Empty, cancellationToken).ConfigureAwait(false);
+        using var collect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        collect.CancelAfter(wait);
+        try
+        {
+            await foreach (var delivery in consumer.ReadAllAsync(collect.Token).ConfigureAwait(false))
+            {
+                await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
+                if (!string.Equals(delivery.Message.Headers[PidboxNames.TicketHeader]?.ToString(), ticket, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                if (JsonNumbers.TryGetDouble(delivery.Message.Headers[PidboxNames.ClockHeader], out var clock))
+                {
+                    _app.Clock.Adjust((long)clock);
+                }
+
+                try
+                {
+                    if (KombuJson.Parse(delivery.Message.Body.Span) is JsonObject reply)
+                    {
+                        replies.Add(reply);
+                    }
+                }
+                catch (MessageDecodeException)
+                {
+                    // A garbled reply is skipped; the others still count.
+                }
+
+                if (limit is { } l && replies.Count >= l)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        await transport.DeleteQueueAsync(replyQueue, CancellationToken.None).ConfigureAwait(false);
+        return replies;
+    }
+
+    /// <summary>Pings workers; returns the node names that answered <c>pong</c>.</summary>
+    public async Task<IReadOnlyList<string>> PingAsync(IReadOnlyList<string>? destination = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var replies = await BroadcastAsync("ping", destination: destination, timeout: timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return [.. replies.SelectMany(r => r.Select(p => p.Key)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    }
+}
