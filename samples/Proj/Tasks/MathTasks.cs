@@ -1,0 +1,16 @@
+using Celeriac.Tasks;
+
+namespace Proj.Tasks;
+
+/// <summary>Arithmetic tasks, as in Celery's proj/tasks.py.</summary>
+public static class MathTasks
+{
+    [CeleriacTask("proj.tasks.add")]
+    public static int Add(int x, int y) => x + y;
+
+    [CeleriacTask("proj.tasks.mul")]
+    public static int Mul(int x, int y) => x * y;
+
+    [CeleriacTask("proj.tasks.xsum")]
+    public static long XSum(long[] numbers) => numbers.Sum();
+}

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Runtime.CompilerServices;
+using Celeriac.Cli.Commands;
+using Microsoft.Extensions.Logging;
+
+namespace Celeriac.Cli;
+
+/// <summary>
+/// Celeriac's command line, used from your own program:
+/// <code>
+/// var app = CeleriacCli.CreateApp(args);
+/// app.RegisterTasks(typeof(Program).Assembly);
+/// return await app.RunAsync(args);
+/// </code>
+/// Commands: <c>worker</c>, <c>call</c>, <c>result</c>, <c>purge</c>, <c>status</c>.
+/// </summary>
+public static class CeleriacCli
+{
+    private static readonly ConditionalWeakTable<CeleriacApp, ILoggerFactory> OwnedLoggers = [];
+
+    /// <summary>
+    /// Builds the app: <paramref name="configure"/> gives defaults in code; <c>appsettings.json</c>, <c>--config</c>,
+    /// <c>CELERIAC_*</c> environment variables and <c>-b</c>/<c>--result-backend</c> override them in that order.
+    /// </summary>
+    /// <exception cref="CeleriacConfigurationException">A setting is invalid; the message names it.</exception>
+    public static CeleriacApp CreateApp(string[] args, Func<CeleriacOptions, CeleriacOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var parse = BuildRoot(null).Parse(args);
+        var (options, level) = AppComposer.ReadOptions(parse, configure);
+        var loggerFactory = AppComposer.CreateLoggerFactory(level);
+        try
+        {
+            var app = new CeleriacApp(options, AppComposer.Services(loggerFactory));
+            OwnedLoggers.AddOrUpdate(app, loggerFactory);
+            return app;
+        }
+        catch
+        {
+            loggerFactory.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs the command in <paramref name="args"/> against <paramref name="app"/>; returns the exit code.</summary>
+    public static async Task<int> RunAsync(this CeleriacApp app, string[] args, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(args);
+        try
+        {
+            var parse = BuildRoot(app).Parse(args);
+            return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            if (OwnedLoggers.TryGetValue(app, out var loggerFactory))
+            {
+                loggerFactory.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Builds the app from <paramref name="args"/> and runs the command, turning configuration errors into a clear
+    /// message and exit code 64.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, Func<CeleriacOptions, CeleriacOptions>? configure = null, Action<CeleriacApp>? registerTasks = null)
+    {
+        CeleriacApp app;
+        try
+        {
+            app = CreateApp(args, configure);
+            registerTasks?.Invoke(app);
+        }
+        catch (CeleriacConfigurationException ex)
+        {
+            await Console.Error.WriteLineAsync("Error: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        return await app.RunAsync(args).ConfigureAwait(false);
+    }
+
+    private static RootCommand BuildRoot(CeleriacApp? app)
+    {
+        var root = new RootCommand("Celeriac: Celery's distributed task queue for .NET, on Celery's wire protocol.");
+        foreach (var option in CliOptions.All)
+        {
+            root.Options.Add(option);
+        }
+
+        root.Subcommands.Add(WorkerCommand.Create(app));
+        root.Subcommands.Add(CallCommand.Create(app));
+        root.Subcommands.Add(ResultCommand.Create(app));
+        root.Subcommands.Add(PurgeCommand.Create(app));
+        root.Subcommands.Add(StatusCommand.Create(app));
+        return root;
+    }
+}
