@@ -18,84 +18,44 @@ public static class ResultMetaCodec
     ];
 
     /// <summary>Encodes the meta as kombu JSON bytes, as the key-value backends store (and publish) it.</summary>
-    public static byte[] Encode(ResultMeta meta) => KombuJson.Serialize(ToJson(meta));
+    public static byte[] Encode(ResultMeta meta) => Write(meta, includeDateDone: true);
 
     /// <summary>
     /// Builds the JSON object Celery stores, in Celery's field order: <c>status, result, traceback, children,
     /// date_done</c>, then <c>group_id</c> and <c>parent_id</c> when set, then the <c>result_extended</c> fields
     /// (<c>name, args, kwargs, worker, retries, queue</c>) when <see cref="ResultMeta.Name"/> is set, then
-    /// <see cref="ResultMeta.Extra"/>, and <c>task_id</c> last.
+    /// <see cref="ResultMeta.Extra"/>, and <c>task_id</c> last. The object shares no nodes with <paramref name="meta"/>.
     /// </summary>
     /// <param name="meta">The meta.</param>
     /// <param name="includeDateDone">False leaves <c>date_done</c> out.</param>
-    public static JsonObject ToJson(ResultMeta meta, bool includeDateDone = true)
-    {
-        ArgumentNullException.ThrowIfNull(meta);
-        var obj = new JsonObject
-        {
-            [WireNames.Status] = meta.Status,
-            [WireNames.Result] = meta.Result?.DeepClone(),
-            [WireNames.Traceback] = meta.Traceback,
-            [WireNames.Children] = meta.Children?.DeepClone(),
-        };
-        if (includeDateDone)
-        {
-            obj[WireNames.DateDone] = meta.DateDone is { } done ? WireTime.FormatNaive(done) : null;
-        }
-
-        // _get_result_meta adds group_id, then parent_id, then the extended request fields; the key-value
-        // backend sets task_id on the finished dict, so it always comes last.
-        if (meta.GroupId is not null)
-        {
-            obj[WireNames.GroupId] = meta.GroupId;
-        }
-
-        if (meta.ParentId is not null)
-        {
-            obj[WireNames.ParentId] = meta.ParentId;
-        }
-
-        if (meta.Name is not null)
-        {
-            obj[WireNames.Name] = meta.Name;
-            obj[WireNames.Args] = meta.Args?.DeepClone();
-            obj[WireNames.Kwargs] = meta.Kwargs?.DeepClone();
-            obj[WireNames.Worker] = meta.Worker;
-            obj[WireNames.Retries] = meta.Retries;
-            obj[WireNames.Queue] = meta.Queue;
-        }
-
-        if (meta.Extra is not null)
-        {
-            foreach (var (k, v) in meta.Extra)
-            {
-                obj[k] = v?.DeepClone();
-            }
-        }
-
-        obj[WireNames.TaskId] = meta.TaskId;
-        return obj;
-    }
+    public static JsonObject ToJson(ResultMeta meta, bool includeDateDone = true) =>
+        JsonNode.Parse(Write(meta, includeDateDone))!.AsObject();
 
     /// <summary>
     /// Encodes the body of an <c>rpc://</c> result message: <c>{task_id, status, result, traceback, children}</c>,
     /// in that order and without <c>date_done</c> (Celery §6.6).
     /// </summary>
-    public static byte[] EncodeRpc(ResultMeta meta) => KombuJson.Serialize(ToRpcJson(meta));
-
-    /// <summary>Builds the <c>rpc://</c> result body; see <see cref="EncodeRpc"/>.</summary>
-    public static JsonObject ToRpcJson(ResultMeta meta)
+    public static byte[] EncodeRpc(ResultMeta meta)
     {
         ArgumentNullException.ThrowIfNull(meta);
-        return new JsonObject
-        {
-            [WireNames.TaskId] = meta.TaskId,
-            [WireNames.Status] = meta.Status,
-            [WireNames.Result] = meta.Result?.DeepClone(),
-            [WireNames.Traceback] = meta.Traceback,
-            [WireNames.Children] = meta.Children?.DeepClone(),
-        };
+        using var w = new PythonJsonWriter();
+        w.BeginObject();
+        w.Property(WireNames.TaskId);
+        w.String(meta.TaskId);
+        w.Property(WireNames.Status);
+        w.String(meta.Status);
+        w.Property(WireNames.Result);
+        w.Node(meta.Result);
+        w.Property(WireNames.Traceback);
+        w.String(meta.Traceback);
+        w.Property(WireNames.Children);
+        w.Node(meta.Children);
+        w.EndObject();
+        return w.ToArray();
     }
+
+    /// <summary>Builds the <c>rpc://</c> result body; see <see cref="EncodeRpc"/>.</summary>
+    public static JsonObject ToRpcJson(ResultMeta meta) => JsonNode.Parse(EncodeRpc(meta))!.AsObject();
 
     /// <summary>Decodes stored meta bytes (key-value form or rpc form).</summary>
     /// <param name="utf8">The stored JSON.</param>
@@ -164,6 +124,82 @@ public static class ResultMetaCodec
             Queue = Str(obj, WireNames.Queue),
             Extra = extra,
         };
+    }
+
+    private static byte[] Write(ResultMeta meta, bool includeDateDone)
+    {
+        ArgumentNullException.ThrowIfNull(meta);
+        using var w = new PythonJsonWriter();
+        w.BeginObject();
+        w.Property(WireNames.Status);
+        w.String(meta.Status);
+        w.Property(WireNames.Result);
+        w.Node(meta.Result);
+        w.Property(WireNames.Traceback);
+        w.String(meta.Traceback);
+        w.Property(WireNames.Children);
+        w.Node(meta.Children);
+        if (includeDateDone)
+        {
+            w.Property(WireNames.DateDone);
+            w.String(meta.DateDone is { } done ? WireTime.FormatNaive(done) : null);
+        }
+
+        // _get_result_meta adds group_id, then parent_id, then the extended request fields; the key-value
+        // backend sets task_id on the finished dict, so it always comes last.
+        if (meta.GroupId is not null)
+        {
+            w.Property(WireNames.GroupId);
+            w.String(meta.GroupId);
+        }
+
+        if (meta.ParentId is not null)
+        {
+            w.Property(WireNames.ParentId);
+            w.String(meta.ParentId);
+        }
+
+        if (meta.Name is not null)
+        {
+            w.Property(WireNames.Name);
+            w.String(meta.Name);
+            w.Property(WireNames.Args);
+            w.Node(meta.Args);
+            w.Property(WireNames.Kwargs);
+            w.Node(meta.Kwargs);
+            w.Property(WireNames.Worker);
+            w.String(meta.Worker);
+            w.Property(WireNames.Retries);
+            if (meta.Retries is { } retries)
+            {
+                w.Number(retries);
+            }
+            else
+            {
+                w.Null();
+            }
+
+            w.Property(WireNames.Queue);
+            w.String(meta.Queue);
+        }
+
+        if (meta.Extra is not null)
+        {
+            for (var i = 0; i < meta.Extra.Count; i++)
+            {
+                var (k, v) = meta.Extra.GetAt(i);
+                if (!Known.Contains(k))
+                {
+                    w.Property(k);
+                    w.Node(v);
+                }
+            }
+        }
+
+        w.Property(WireNames.TaskId);
+        w.String(meta.TaskId);
+        w.EndObject();
+        return w.ToArray();
     }
 
     private static string? Str(JsonObject obj, string key) =>
