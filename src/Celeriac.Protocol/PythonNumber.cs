@@ -81,6 +81,18 @@ internal static class PythonNumber
             return true;
         }
 
+        if (v.TryGetValue<long>(out var l))
+        {
+            value = l;
+            return true;
+        }
+
+        if (v.TryGetValue<int>(out var i))
+        {
+            value = i;
+            return true;
+        }
+
         return double.TryParse(Format(v), NumberStyles.Float, CultureInfo.InvariantCulture, out value);
     }
 
@@ -88,9 +100,23 @@ internal static class PythonNumber
     public static bool TryGetInt32(JsonNode? node, out int value)
     {
         value = 0;
-        if (node is JsonValue v && v.TryGetValue<JsonElement>(out var element) && element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out value))
+        if (node is JsonValue v)
         {
-            return true;
+            if (v.TryGetValue(out value))
+            {
+                return true;
+            }
+
+            if (v.TryGetValue<long>(out var l) && l is >= int.MinValue and <= int.MaxValue)
+            {
+                value = (int)l;
+                return true;
+            }
+
+            if (v.TryGetValue<JsonElement>(out var element) && element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out value))
+            {
+                return true;
+            }
         }
 
         if (TryGetDouble(node, out var d) && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue)

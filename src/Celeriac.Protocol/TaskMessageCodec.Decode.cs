@@ -205,8 +205,9 @@ public static partial class TaskMessageCodec
         };
 
         List<KeyValuePair<string, JsonNode?>>? unknown = null;
-        foreach (var pair in h)
+        for (var i = 0; i < h.Count; i++)
         {
+            var pair = h.GetAt(i);
             if (!KnownHeaders.Contains(pair.Key))
             {
                 (unknown ??= []).Add(pair);

@@ -141,4 +141,23 @@ public sealed class KombuEnvelopeTests
         json["headers"]!["x"]!.AsArray().Add(2);
         Assert.Single(message.Headers["x"]!.AsArray());
     }
+
+    [Fact]
+    public void Decoded_header_values_convert_to_any_fitting_clr_type()
+    {
+        // Code reading custom headers relies on GetValue<T> converting like a parsed document does.
+        var envelope = KombuEnvelope.Decode(Fixtures.ReadBytes("redis/messages/16-time-limits.raw"));
+        var headers = envelope.Message.Headers;
+        Assert.Equal(0, headers["retries"]!.GetValue<int>());
+        Assert.Equal(30L, headers["timelimit"]![0]!.GetValue<long>());
+        Assert.Equal(20.0, headers["timelimit"]![1]!.GetValue<double>());
+        Assert.Equal(Guid.Parse((string)headers["id"]!), headers["id"]!.GetValue<Guid>());
+    }
+
+    [Fact]
+    public void Base64_with_escapes_or_line_breaks_is_still_decoded()
+    {
+        var raw = "{\"body\": \"W1tdLCB7\\nfSwge31d\", \"content-type\": \"application/json\", \"headers\": {}, \"properties\": {\"body_encoding\": \"base64\"}}";
+        Assert.Equal("[[], {}, {}]", Encoding.UTF8.GetString(KombuEnvelope.Decode(Encoding.UTF8.GetBytes(raw)).Message.Body.Span));
+    }
 }
