@@ -4,7 +4,8 @@ using System.Text.Json.Nodes;
 namespace Celeriac.Protocol.Tests.Golden;
 
 /// <summary>
-/// Every task message Python Celery 5.2.6 LPUSHed onto a Redis queue (fixtures redis/messages/*.raw):
+/// Every task message Python Celery 5.2.6 LPUSHed onto a Redis queue (fixtures redis/messages/*.raw and
+/// redis/beat/*.raw):
 /// decode it, compare with the capture's decoded view, re-encode it and compare bytes.
 /// </summary>
 public sealed class TaskMessageGoldenTests
@@ -17,13 +18,14 @@ public sealed class TaskMessageGoldenTests
 
     private static readonly string[] EmbedKeys = ["callbacks", "errbacks", "chain", "chord"];
 
-    public static TheoryData<string> MessageFixtures() => [.. Fixtures.RawFiles("redis/messages")];
+    /// <summary>Every task message capture: the client cases, and the two beat sends (beat's args are a list).</summary>
+    public static TheoryData<string> MessageFixtures() => [.. Fixtures.RawFiles("redis/messages"), .. Fixtures.RawFiles("redis/beat")];
 
     [Fact]
     public void Every_captured_case_is_enumerated()
     {
-        // 16 single-message cases plus 12-group x3, 13-chord x3 and 19-group-of-chains x2.
-        Assert.Equal(24, MessageFixtures().Count);
+        // 16 single-message cases plus 12-group x3, 13-chord x3 and 19-group-of-chains x2; 2 beat sends.
+        Assert.Equal(24 + 2, MessageFixtures().Count);
     }
 
     [Theory]
