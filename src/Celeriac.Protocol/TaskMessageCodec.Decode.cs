@@ -35,6 +35,10 @@ public static partial class TaskMessageCodec
         var headerTask = TryString(headers, WireNames.Task);
         ContentRefusedException.ThrowUnlessJson(message.ContentType, headerId);
 
+        // The properties record is immutable but its Extra object is not: the result gets its own copy.
+        var properties = message.Properties.Extra is { } extraProperties
+            ? message.Properties with { Extra = extraProperties.DeepClone().AsObject() }
+            : message.Properties;
         try
         {
             // The body tree is parsed here and owned by this call, so its nodes are moved into the result, not cloned.
@@ -42,13 +46,13 @@ public static partial class TaskMessageCodec
             if (headerTask is not null)
             {
                 return body is JsonObject hybrid && hybrid.ContainsKey(WireNames.Args)
-                    ? DecodeV1(hybrid, headers, message.Properties)
-                    : DecodeV2(body, headers, message.Properties);
+                    ? DecodeV1(hybrid, headers, properties)
+                    : DecodeV2(body, headers, properties);
             }
 
             if (body is JsonObject v1)
             {
-                return DecodeV1(v1, headers, message.Properties);
+                return DecodeV1(v1, headers, properties);
             }
 
             throw new MessageDecodeException("message has no 'task' header and its body is not a protocol v1 object");

@@ -57,6 +57,7 @@ public static partial class TaskMessageCodec
                 CorrelationId = props.CorrelationId ?? h.Id,
                 DeliveryMode = props.DeliveryMode ?? 2,
                 Priority = props.Priority ?? 0,
+                Extra = props.Extra?.DeepClone().AsObject(),
             },
         };
     }

@@ -315,6 +315,23 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
+    public void Decoded_properties_do_not_share_extra_with_the_transport_message()
+    {
+        var message = V2("[[], {}, {}]");
+        var withExtra = new TransportMessage
+        {
+            Body = message.Body,
+            Headers = message.Headers,
+            Properties = new MessageProperties { Extra = new JsonObject { ["replaced_task_nesting"] = 1 } },
+        };
+
+        var decoded = TaskMessageCodec.Decode(withExtra);
+        decoded.Properties.Extra!["replaced_task_nesting"] = 2;
+
+        Assert.Equal(1, (int)withExtra.Properties.Extra!["replaced_task_nesting"]!);
+    }
+
+    [Fact]
     public void Kombu_53_typed_values_in_the_body_read_as_52_text()
     {
         var decoded = TaskMessageCodec.Decode(V2("[[{\"__type__\": \"datetime\", \"__value__\": \"2024-01-02T03:04:05+00:00\"}], {\"d\": {\"__type__\": \"decimal\", \"__value__\": \"1.50\"}}, {}]"));
