@@ -62,7 +62,7 @@ public static class ResultMetaCodec
     /// <param name="expectedTaskId">The id to use when the JSON has no <c>task_id</c> (it is the key's suffix).</param>
     /// <exception cref="MessageDecodeException">Not JSON, not an object, or without <c>status</c> or a task id.</exception>
     public static ResultMeta Decode(ReadOnlySpan<byte> utf8, string? expectedTaskId = null) =>
-        Read(KombuJson.Parse(utf8), expectedTaskId, owned: true);
+        Read(KombuJson.Parse(utf8, "result meta"), expectedTaskId, owned: true);
 
     /// <summary>Reads meta from its JSON object. <paramref name="node"/> is not modified.</summary>
     /// <exception cref="MessageDecodeException">Not an object, or without <c>status</c> or a task id.</exception>
