@@ -37,10 +37,10 @@ public sealed class ContentRefusedException : MessageDecodeException
 
         var why = contentType switch
         {
-            ContentTypes.Pickle => "pickle is refused: deserializing it can run arbitrary code; send JSON (task_serializer='json')",
-            ContentTypes.Yaml => "yaml is refused: only JSON is accepted (task_serializer='json')",
+            ContentTypes.Pickle => "pickle (application/x-python-serialize) is refused: deserializing it can run arbitrary code; only application/json is accepted; send with task_serializer='json'",
+            ContentTypes.Yaml => "yaml (application/x-yaml) is refused: Celeriac reads only application/json; send with task_serializer='json'",
             null or "" => "the message has no content type; only application/json is accepted",
-            _ => $"content type '{contentType}' is not accepted; only application/json is",
+            _ => $"content type '{contentType}' is not accepted; only application/json is accepted",
         };
         throw new ContentRefusedException(why) { ContentType = contentType, TaskId = taskId };
     }

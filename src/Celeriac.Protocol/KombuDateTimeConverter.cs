@@ -5,7 +5,7 @@ namespace Celeriac.Protocol;
 
 /// <summary>
 /// <see cref="DateTime"/> as kombu 5.2 writes <c>datetime</c>: UTC kinds get a <c>Z</c>, others are naive.
-/// Reads any ISO text Celery accepts.
+/// Reads any ISO text Celery accepts: text with an offset or <c>Z</c> becomes a UTC DateTime, naive text stays unspecified.
 /// </summary>
 internal sealed class KombuDateTimeConverter : JsonConverter<DateTime>
 {
@@ -17,14 +17,9 @@ internal sealed class KombuDateTimeConverter : JsonConverter<DateTime>
             throw new JsonException($"'{text}' is not an ISO-8601 date/time");
         }
 
-        return text!.EndsWith('Z') || value.Offset != TimeSpan.Zero || HasOffset(text) ? value.UtcDateTime : value.DateTime;
+        return WireTime.HasOffset(text!) ? value.UtcDateTime : value.DateTime;
     }
 
-    public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options)
-    {
-        var text = WireTime.FormatNaive(value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : value);
-        writer.WriteStringValue(value.Kind == DateTimeKind.Unspecified ? text : text + "Z");
-    }
-
-    private static bool HasOffset(string text) => text.Length > 19 && (text[^6] is '+' or '-') && text[^3] == ':';
+    public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(KombuValues.Format(value));
 }

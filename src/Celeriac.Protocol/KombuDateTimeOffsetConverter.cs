@@ -15,9 +15,6 @@ internal sealed class KombuDateTimeOffsetConverter : JsonConverter<DateTimeOffse
         return WireTime.TryParse(text, out var value) ? value : throw new JsonException($"'{text}' is not an ISO-8601 date/time");
     }
 
-    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
-    {
-        var text = WireTime.FormatAware(value);
-        writer.WriteStringValue(text.EndsWith("+00:00", StringComparison.Ordinal) ? text[..^6] + "Z" : text);
-    }
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(KombuValues.Format(value));
 }

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -16,124 +19,168 @@ namespace Celeriac.Protocol;
 /// <param name="Redelivered">Whether a restore put it back.</param>
 public sealed record KombuEnvelope(TransportMessage Message, string Exchange, string RoutingKey, string DeliveryTag, bool Redelivered = false)
 {
-    /// <summary>Encodes the envelope exactly as kombu writes it (key order, base64 body).</summary>
-    public byte[] Encode() => KombuJson.Serialize(ToJson());
-
-    /// <summary>Builds the envelope's JSON object.</summary>
-    public JsonObject ToJson()
+    /// <summary>
+    /// Encodes the envelope exactly as kombu writes it: key order, base64 body, properties in the order
+    /// <c>correlation_id, reply_to, delivery_mode, expiration, (other properties), delivery_info, priority,
+    /// body_encoding, delivery_tag</c>. A <c>redelivered</c> flag is written to the headers and to <c>delivery_info</c>.
+    /// </summary>
+    public byte[] Encode()
     {
         var m = Message;
+        using var w = new PythonJsonWriter(1024);
+        w.BeginObject();
+        w.Property(WireNames.EnvelopeBody);
+        w.Base64String(m.Body.Span);
+        w.Property(WireNames.EnvelopeContentEncoding);
+        w.String(m.ContentEncoding);
+        w.Property(WireNames.EnvelopeContentType);
+        w.String(m.ContentType);
+
+        w.Property(WireNames.EnvelopeHeaders);
+        w.BeginObject();
+        var wroteRedelivered = false;
+        var headers = m.Headers;
+        for (var i = 0; i < headers.Count; i++)
+        {
+            var (key, value) = headers.GetAt(i);
+            w.Property(key);
+            if (Redelivered && key == WireNames.Redelivered)
+            {
+                w.Bool(true);
+                wroteRedelivered = true;
+            }
+            else
+            {
+                w.Node(value);
+            }
+        }
+
+        if (Redelivered && !wroteRedelivered)
+        {
+            w.Property(WireNames.Redelivered);
+            w.Bool(true);
+        }
+
+        w.EndObject();
+
         var p = m.Properties;
-        var props = new JsonObject();
+        w.Property(WireNames.EnvelopeProperties);
+        w.BeginObject();
         if (p.CorrelationId is not null)
         {
-            props[WireNames.CorrelationId] = p.CorrelationId;
+            w.Property(WireNames.CorrelationId);
+            w.String(p.CorrelationId);
         }
 
         if (p.ReplyTo is not null)
         {
-            props[WireNames.ReplyTo] = p.ReplyTo;
+            w.Property(WireNames.ReplyTo);
+            w.String(p.ReplyTo);
         }
 
         if (p.DeliveryMode is { } mode)
         {
-            props[WireNames.DeliveryMode] = mode;
+            w.Property(WireNames.DeliveryMode);
+            w.Number(mode);
         }
 
         if (p.Expiration is not null)
         {
-            props[WireNames.Expiration] = p.Expiration;
+            w.Property(WireNames.Expiration);
+            w.String(p.Expiration);
         }
 
         if (p.Extra is not null)
         {
-            foreach (var (k, v) in p.Extra)
+            for (var i = 0; i < p.Extra.Count; i++)
             {
-                props[k] = v?.DeepClone();
+                var (k, v) = p.Extra.GetAt(i);
+                if (!IsEnvelopeProperty(k))
+                {
+                    w.Property(k);
+                    w.Node(v);
+                }
             }
         }
 
-        var info = new JsonObject { [WireNames.Exchange] = Exchange, [WireNames.RoutingKey] = RoutingKey };
+        w.Property(WireNames.DeliveryInfo);
+        w.BeginObject();
+        w.Property(WireNames.Exchange);
+        w.String(Exchange);
+        w.Property(WireNames.RoutingKey);
+        w.String(RoutingKey);
         if (Redelivered)
         {
-            info[WireNames.Redelivered] = true;
+            w.Property(WireNames.Redelivered);
+            w.Bool(true);
         }
 
-        props[WireNames.DeliveryInfo] = info;
-        props[WireNames.Priority] = p.Priority ?? 0;
-        props[WireNames.BodyEncoding] = WireNames.Base64;
-        props[WireNames.DeliveryTag] = DeliveryTag;
+        w.EndObject();
+        w.Property(WireNames.Priority);
+        w.Number(p.Priority ?? 0);
+        w.Property(WireNames.BodyEncoding);
+        w.String(WireNames.Base64);
+        w.Property(WireNames.DeliveryTag);
+        w.String(DeliveryTag);
+        w.EndObject();
 
-        var headers = m.Headers.DeepClone().AsObject();
-        if (Redelivered)
-        {
-            headers[WireNames.Redelivered] = true;
-        }
-
-        return new JsonObject
-        {
-            [WireNames.EnvelopeBody] = Convert.ToBase64String(m.Body.Span),
-            [WireNames.EnvelopeContentEncoding] = m.ContentEncoding,
-            [WireNames.EnvelopeContentType] = m.ContentType,
-            [WireNames.EnvelopeHeaders] = headers,
-            [WireNames.EnvelopeProperties] = props,
-        };
+        w.EndObject();
+        return w.ToArray();
     }
 
-    /// <summary>Decodes an envelope. The body is base64-decoded when <c>body_encoding</c> says so; otherwise used as text.</summary>
+    /// <summary>The envelope as a JSON object: <see cref="Encode"/>'s output parsed back, so it shares no nodes with <see cref="Message"/>.</summary>
+    public JsonObject ToJson() => JsonNode.Parse(Encode())!.AsObject();
+
+    /// <summary>
+    /// Decodes an envelope. The body is base64-decoded when <c>body_encoding</c> is <c>base64</c>; otherwise it is
+    /// the body text itself (Celery §2.6: a raw JSON body is accepted). kombu 5.3+ typed values are unwrapped.
+    /// </summary>
     /// <exception cref="MessageDecodeException">Not JSON, not an object, or a body that is not valid base64.</exception>
     public static KombuEnvelope Decode(ReadOnlySpan<byte> utf8)
     {
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(utf8);
-        }
-        catch (JsonException ex)
-        {
-            throw new MessageDecodeException($"envelope is not valid JSON: {ex.Message}", ex);
-        }
-
-        if (node is not JsonObject env)
+        if (KombuJson.Parse(utf8, "envelope") is not JsonObject env)
         {
             throw new MessageDecodeException("envelope must be a JSON object");
         }
 
+        // The tree is ours: the headers object is detached and handed to the message as it is.
         var headers = env[WireNames.EnvelopeHeaders] as JsonObject ?? [];
         env.Remove(WireNames.EnvelopeHeaders);
         var props = env[WireNames.EnvelopeProperties] as JsonObject ?? [];
         var bodyEncoding = TaskMessageCodec.TryString(props, WireNames.BodyEncoding);
-        var bodyText = env[WireNames.EnvelopeBody] switch
-        {
-            JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-            null => string.Empty,
-            var other => other.ToJsonString(),
-        };
         byte[] body;
-        if (string.Equals(bodyEncoding, WireNames.Base64, StringComparison.Ordinal))
+        try
         {
-            try
-            {
-                body = Convert.FromBase64String(bodyText);
-            }
-            catch (FormatException ex)
-            {
-                throw new MessageDecodeException("envelope body is not valid base64", ex) { TaskId = TaskMessageCodec.TryString(headers, WireNames.Id) };
-            }
+            body = ReadBody(env[WireNames.EnvelopeBody], string.Equals(bodyEncoding, WireNames.Base64, StringComparison.Ordinal));
         }
-        else
+        catch (FormatException ex)
         {
-            body = Encoding.UTF8.GetBytes(bodyText);
+            throw new MessageDecodeException("envelope body is not valid base64", ex)
+            {
+                TaskId = TaskMessageCodec.TryString(headers, WireNames.Id),
+                TaskName = TaskMessageCodec.TryString(headers, WireNames.Task),
+            };
         }
 
         var info = props[WireNames.DeliveryInfo] as JsonObject;
-        var extra = new JsonObject();
-        foreach (var (k, v) in props)
+        JsonObject? extra = null;
+        List<string>? extraKeys = null;
+        foreach (var (k, _) in props)
         {
-            if (k is not (WireNames.CorrelationId or WireNames.ReplyTo or WireNames.DeliveryMode or WireNames.Priority
-                or WireNames.Expiration or WireNames.DeliveryInfo or WireNames.BodyEncoding or WireNames.DeliveryTag))
+            if (!IsEnvelopeProperty(k))
             {
-                extra[k] = v?.DeepClone();
+                (extraKeys ??= []).Add(k);
+            }
+        }
+
+        if (extraKeys is not null)
+        {
+            extra = [];
+            foreach (var k in extraKeys)
+            {
+                var v = props[k];
+                props.Remove(k);
+                extra[k] = v;
             }
         }
 
@@ -141,10 +188,16 @@ public sealed record KombuEnvelope(TransportMessage Message, string Exchange, st
         {
             CorrelationId = TaskMessageCodec.TryString(props, WireNames.CorrelationId),
             ReplyTo = TaskMessageCodec.TryString(props, WireNames.ReplyTo),
-            DeliveryMode = props[WireNames.DeliveryMode] is JsonValue dm && dm.TryGetValue<int>(out var mode) ? mode : null,
-            Priority = props[WireNames.Priority] is JsonValue pr && pr.TryGetValue<int>(out var prio) ? prio : null,
-            Expiration = props[WireNames.Expiration]?.ToString(),
-            Extra = extra.Count > 0 ? extra : null,
+            DeliveryMode = PythonNumber.TryGetInt32(props[WireNames.DeliveryMode], out var mode) ? mode : null,
+            Priority = PythonNumber.TryGetInt32(props[WireNames.Priority], out var priority) ? priority : null,
+            Expiration = props[WireNames.Expiration] switch
+            {
+                // AMQP's expiration is text; other writers may have put the number itself.
+                JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+                JsonValue v when v.GetValueKind() == JsonValueKind.Number => PythonNumber.Format(v),
+                _ => null,
+            },
+            Extra = extra,
         };
         var message = new TransportMessage
         {
@@ -154,8 +207,7 @@ public sealed record KombuEnvelope(TransportMessage Message, string Exchange, st
             Headers = headers,
             Properties = properties,
         };
-        var redelivered = (info?[WireNames.Redelivered] is JsonValue r && r.GetValueKind() == JsonValueKind.True)
-            || (headers[WireNames.Redelivered] is JsonValue hr && hr.GetValueKind() == JsonValueKind.True);
+        var redelivered = IsTrue(info?[WireNames.Redelivered]) || IsTrue(headers[WireNames.Redelivered]);
         return new KombuEnvelope(
             message,
             info is null ? string.Empty : TaskMessageCodec.TryString(info, WireNames.Exchange) ?? string.Empty,
@@ -163,4 +215,42 @@ public sealed record KombuEnvelope(TransportMessage Message, string Exchange, st
             TaskMessageCodec.TryString(props, WireNames.DeliveryTag) ?? string.Empty,
             redelivered);
     }
+
+    private static byte[] ReadBody(JsonNode? node, bool base64)
+    {
+        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.String)
+        {
+            // kombu always writes a string; anything else is taken as the JSON body itself.
+            return node is null ? [] : Encoding.UTF8.GetBytes(node.ToJsonString());
+        }
+
+        if (!base64)
+        {
+            return Encoding.UTF8.GetBytes(value.GetValue<string>());
+        }
+
+        // Fast path: decode straight from the parsed UTF-8 when the JSON string has no escapes.
+        if (value.TryGetValue<JsonElement>(out var element))
+        {
+            var raw = JsonMarshal.GetRawUtf8Value(element)[1..^1];
+            if (raw.Length % 4 == 0 && raw.IndexOf((byte)'\\') < 0)
+            {
+                var padding = raw.EndsWith("=="u8) ? 2 : raw.EndsWith("="u8) ? 1 : 0;
+                var decoded = new byte[(raw.Length / 4 * 3) - padding];
+                if (Base64.DecodeFromUtf8(raw, decoded, out _, out var written) == OperationStatus.Done && written == decoded.Length)
+                {
+                    return decoded;
+                }
+            }
+        }
+
+        // Whitespace and other oddities: the lenient decoder (throws FormatException on bad input).
+        return Convert.FromBase64String(value.GetValue<string>());
+    }
+
+    private static bool IsEnvelopeProperty(string key) =>
+        key is WireNames.CorrelationId or WireNames.ReplyTo or WireNames.DeliveryMode or WireNames.Priority
+            or WireNames.Expiration or WireNames.DeliveryInfo or WireNames.BodyEncoding or WireNames.DeliveryTag;
+
+    private static bool IsTrue(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.True;
 }

@@ -92,7 +92,7 @@ public static class PythonRepr
                 switch (v.GetValueKind())
                 {
                     case JsonValueKind.String:
-                        WriteString(sb, v.GetValue<string>());
+                        WriteString(sb, KombuValues.TextOf(v));
                         break;
                     case JsonValueKind.True:
                         sb.Append("True");
@@ -101,10 +101,14 @@ public static class PythonRepr
                         sb.Append("False");
                         break;
                     case JsonValueKind.Number:
-                        var text = v.ToJsonString();
-                        sb.Append(text.Contains('.', StringComparison.Ordinal) || text.Contains('e', StringComparison.OrdinalIgnoreCase)
-                            ? PythonFloat.Repr(double.Parse(text, CultureInfo.InvariantCulture))
-                            : text);
+                        // json.dumps and repr agree on numbers except the non-finite floats.
+                        sb.Append(PythonNumber.Format(v) switch
+                        {
+                            "NaN" => "nan",
+                            "Infinity" => "inf",
+                            "-Infinity" => "-inf",
+                            var text => text,
+                        });
                         break;
                     default:
                         sb.Append("None");
@@ -120,40 +124,77 @@ public static class PythonRepr
         // Python prefers single quotes unless the text has a single quote and no double quote.
         var quote = s.Contains('\'', StringComparison.Ordinal) && !s.Contains('"', StringComparison.Ordinal) ? '"' : '\'';
         sb.Append(quote);
-        foreach (var c in s)
+        for (var i = 0; i < s.Length; i++)
         {
+            var c = s[i];
             switch (c)
             {
                 case '\\':
                     sb.Append("\\\\");
-                    break;
+                    continue;
                 case '\n':
                     sb.Append("\\n");
-                    break;
+                    continue;
                 case '\r':
                     sb.Append("\\r");
-                    break;
+                    continue;
                 case '\t':
                     sb.Append("\\t");
-                    break;
-                default:
-                    if (c == quote)
-                    {
-                        sb.Append('\\').Append(c);
-                    }
-                    else if (c < 0x20 || c == 0x7f)
-                    {
-                        sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        sb.Append(c);
-                    }
+                    continue;
+            }
 
-                    break;
+            if (c == quote)
+            {
+                sb.Append('\\').Append(c);
+                continue;
+            }
+
+            if (c is >= ' ' and < '\u007f')
+            {
+                sb.Append(c);
+                continue;
+            }
+
+            // A lone surrogate is escaped as itself; a pair is one code point, judged and escaped whole.
+            if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+            {
+                var rune = new Rune(c, s[i + 1]);
+                i++;
+                if (IsPrintable(rune))
+                {
+                    sb.Append(c).Append(s[i]);
+                }
+                else
+                {
+                    sb.Append("\\U").Append(rune.Value.ToString("x8", CultureInfo.InvariantCulture));
+                }
+
+                continue;
+            }
+
+            if (!char.IsSurrogate(c) && IsPrintable(new Rune(c)))
+            {
+                sb.Append(c);
+            }
+            else if (c <= '\u00ff')
+            {
+                sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
             }
         }
 
         sb.Append(quote);
     }
+
+    // Python's str.isprintable(): everything but the "Other" and "Separator" categories, except the space itself.
+    private static bool IsPrintable(Rune rune) => Rune.GetUnicodeCategory(rune) switch
+    {
+        UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse
+            or UnicodeCategory.OtherNotAssigned or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator => false,
+        UnicodeCategory.SpaceSeparator => rune.Value == ' ',
+        _ => true,
+    };
 }

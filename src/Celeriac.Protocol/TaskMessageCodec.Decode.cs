@@ -13,9 +13,17 @@ public static partial class TaskMessageCodec
         WireNames.ReplacedTaskNesting,
     ];
 
+    // v1 body fields that become args, kwargs and the embed rather than headers.
+    private static readonly string[] V1BodyOnly =
+    [
+        WireNames.Args, WireNames.Kwargs, WireNames.Utc, WireNames.Taskset, WireNames.Callbacks, WireNames.Errbacks,
+        WireNames.Chain, WireNames.Chord,
+    ];
+
     /// <summary>
     /// Decodes a task message. v2 is recognised by the <c>task</c> header; without it the body is read as v1;
     /// a v2 header with a v1-shaped body is a hybrid, read from the body then overridden by the headers.
+    /// The transport message is not modified, and the result shares no nodes with it.
     /// </summary>
     /// <exception cref="ContentRefusedException">The content type is not JSON (pickle, yaml, ...).</exception>
     /// <exception cref="MessageDecodeException">The message is malformed; the exception names what and carries the id if known.</exception>
@@ -27,44 +35,42 @@ public static partial class TaskMessageCodec
         var headerTask = TryString(headers, WireNames.Task);
         ContentRefusedException.ThrowUnlessJson(message.ContentType, headerId);
 
-        JsonNode? body;
+        // The properties record is immutable but its Extra object is not: the result gets its own copy.
+        var properties = message.Properties.Extra is { } extraProperties
+            ? message.Properties with { Extra = extraProperties.DeepClone().AsObject() }
+            : message.Properties;
         try
         {
-            body = KombuJson.Parse(message.Body.Span);
-        }
-        catch (MessageDecodeException ex)
-        {
-            throw new MessageDecodeException(ex.Message, ex) { TaskId = headerId, TaskName = headerTask };
-        }
-
-        try
-        {
+            // The body tree is parsed here and owned by this call, so its nodes are moved into the result, not cloned.
+            var body = KombuJson.Parse(message.Body.Span);
             if (headerTask is not null)
             {
                 return body is JsonObject hybrid && hybrid.ContainsKey(WireNames.Args)
-                    ? DecodeV1(hybrid, headers, message.Properties)
-                    : DecodeV2(body, headers, message.Properties);
+                    ? DecodeV1(hybrid, headers, properties)
+                    : DecodeV2(body, headers, properties);
             }
 
             if (body is JsonObject v1)
             {
-                return DecodeV1(v1, headers, message.Properties);
+                return DecodeV1(v1, headers, properties);
             }
 
             throw new MessageDecodeException("message has no 'task' header and its body is not a protocol v1 object");
         }
         catch (MessageDecodeException ex) when (ex.TaskId is null && headerId is not null)
         {
-            throw new MessageDecodeException(ex.Message, ex) { TaskId = headerId, TaskName = headerTask };
+            throw new MessageDecodeException(ex.Message, ex) { TaskId = headerId, TaskName = headerTask ?? ex.TaskName };
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or JsonException)
         {
+            // A safety net: every shape check above throws MessageDecodeException itself.
             throw new MessageDecodeException($"malformed task message: {ex.Message}", ex) { TaskId = headerId, TaskName = headerTask };
         }
     }
 
     private static TaskMessage DecodeV2(JsonNode? body, JsonObject headers, MessageProperties properties)
     {
+        // Celery writes [args, kwargs, embed]; [args, kwargs] is read with an empty embed.
         if (body is not JsonArray parts || parts.Count is < 2 or > 3)
         {
             throw new MessageDecodeException("protocol v2 body must be the array [args, kwargs, embed]");
@@ -77,13 +83,14 @@ public static partial class TaskMessageCodec
             null => [],
             _ => throw new MessageDecodeException("kwargs (body[1]) must be a mapping"),
         };
-        var embed = parts.Count == 3 ? DecodeEmbed(parts[2]) : TaskEmbed.Empty;
+        var embedNode = parts.Count == 3 ? parts[2] : null;
+        parts.Clear();
         return new TaskMessage
         {
-            Headers = ReadHeaders(headers, null),
-            Args = Detach(args),
-            Kwargs = Detach(kwargs),
-            Embed = embed,
+            Headers = ReadHeaders(headers, owned: false),
+            Args = args,
+            Kwargs = kwargs,
+            Embed = DecodeEmbed(embedNode),
             Properties = properties,
             ProtocolVersion = 2,
         };
@@ -91,54 +98,52 @@ public static partial class TaskMessageCodec
 
     private static TaskMessage DecodeV1(JsonObject body, JsonObject headers, MessageProperties properties)
     {
-        // v1 keeps everything in the body; message headers (hybrids) override it.
-        var merged = new JsonObject();
-        foreach (var (k, v) in body)
+        // v1 keeps everything in the body; message headers (hybrids) override it. The body is ours to change.
+        if (body[WireNames.Taskset] is { } taskset && body[WireNames.Group] is null)
         {
-            merged[k] = v?.DeepClone();
-        }
-
-        if (merged[WireNames.Taskset] is { } taskset && merged[WireNames.Group] is null)
-        {
-            merged[WireNames.Group] = taskset.DeepClone();
+            body[WireNames.Group] = taskset.DeepClone();
         }
 
         foreach (var (k, v) in headers)
         {
-            merged[k] = v?.DeepClone();
+            body[k] = v?.DeepClone();
         }
 
-        var args = merged[WireNames.Args] switch
+        var args = Take(body, WireNames.Args) switch
         {
             JsonArray a => a,
             null => [],
             _ => throw new MessageDecodeException("v1 'args' must be an array"),
         };
-        var kwargs = merged[WireNames.Kwargs] switch
+        var kwargs = Take(body, WireNames.Kwargs) switch
         {
             JsonObject o => o,
             null => [],
             _ => throw new MessageDecodeException("v1 'kwargs' must be a mapping"),
         };
+
+        // v1 has no chain; Celery's proto1_to_proto2 builds the embed with chain None.
         var embed = new TaskEmbed
         {
-            Callbacks = merged[WireNames.Callbacks] as JsonArray,
-            Errbacks = merged[WireNames.Errbacks] as JsonArray,
-            Chord = merged[WireNames.Chord] as JsonObject,
+            Callbacks = Take(body, WireNames.Callbacks) as JsonArray,
+            Errbacks = Take(body, WireNames.Errbacks) as JsonArray,
+            Chord = Take(body, WireNames.Chord) as JsonObject,
         };
-        var utc = merged[WireNames.Utc] is not JsonValue u || u.GetValueKind() != JsonValueKind.False;
-        var h = ReadHeaders(merged, utc);
-        h = h with
+        foreach (var name in V1BodyOnly)
         {
-            ArgsRepr = h.ArgsRepr ?? PythonRepr.Args(args),
-            KwargsRepr = h.KwargsRepr ?? PythonRepr.Of(kwargs),
-            Extra = ExtraWithout(h.Extra, [WireNames.Args, WireNames.Kwargs, WireNames.Utc, WireNames.Taskset, WireNames.Callbacks, WireNames.Errbacks, WireNames.Chain, WireNames.Chord]),
-        };
+            body.Remove(name);
+        }
+
+        var h = ReadHeaders(body, owned: true);
         return new TaskMessage
         {
-            Headers = h,
-            Args = Detach(args),
-            Kwargs = Detach(kwargs),
+            Headers = h with
+            {
+                ArgsRepr = h.ArgsRepr ?? PythonRepr.Args(args),
+                KwargsRepr = h.KwargsRepr ?? PythonRepr.Of(kwargs),
+            },
+            Args = args,
+            Kwargs = kwargs,
             Embed = embed,
             Properties = properties,
             ProtocolVersion = 1,
@@ -157,16 +162,18 @@ public static partial class TaskMessageCodec
             throw new MessageDecodeException("embed (body[2]) must be a mapping");
         }
 
-        return new TaskEmbed
+        var result = new TaskEmbed
         {
-            Callbacks = Detach(embed[WireNames.Callbacks] as JsonArray),
-            Errbacks = Detach(embed[WireNames.Errbacks] as JsonArray),
-            Chain = Detach(embed[WireNames.Chain] as JsonArray),
-            Chord = Detach(embed[WireNames.Chord] as JsonObject),
+            Callbacks = embed[WireNames.Callbacks] as JsonArray,
+            Errbacks = embed[WireNames.Errbacks] as JsonArray,
+            Chain = embed[WireNames.Chain] as JsonArray,
+            Chord = embed[WireNames.Chord] as JsonObject,
         };
+        embed.Clear();
+        return result;
     }
 
-    private static TaskHeaders ReadHeaders(JsonObject h, bool? v1Utc)
+    private static TaskHeaders ReadHeaders(JsonObject h, bool owned)
     {
         var task = TryString(h, WireNames.Task);
         var id = TryString(h, WireNames.Id);
@@ -180,23 +187,14 @@ public static partial class TaskMessageCodec
             throw new MessageDecodeException("message has no task id ('id')") { TaskName = task };
         }
 
-        var extra = new JsonObject();
-        foreach (var (k, v) in h)
-        {
-            if (!KnownHeaders.Contains(k))
-            {
-                extra[k] = v?.DeepClone();
-            }
-        }
-
-        return new TaskHeaders
+        var headers = new TaskHeaders
         {
             Task = task,
             Id = id,
             Lang = TryString(h, WireNames.Lang) ?? "py",
             Shadow = TryString(h, WireNames.Shadow),
-            Eta = ReadTime(h, WireNames.Eta, v1Utc),
-            Expires = ReadTime(h, WireNames.Expires, v1Utc),
+            Eta = ReadTime(h, WireNames.Eta),
+            Expires = ReadTime(h, WireNames.Expires),
             Group = TryString(h, WireNames.Group),
             GroupIndex = TryInt(h, WireNames.GroupIndex),
             Retries = TryInt(h, WireNames.Retries) ?? 0,
@@ -208,11 +206,41 @@ public static partial class TaskMessageCodec
             Origin = TryString(h, WireNames.Origin),
             IgnoreResult = h[WireNames.IgnoreResult] is JsonValue ir && ir.GetValueKind() == JsonValueKind.True,
             ReplacedTaskNesting = TryInt(h, WireNames.ReplacedTaskNesting),
-            Extra = extra,
         };
+
+        List<KeyValuePair<string, JsonNode?>>? unknown = null;
+        for (var i = 0; i < h.Count; i++)
+        {
+            var pair = h.GetAt(i);
+            if (!KnownHeaders.Contains(pair.Key))
+            {
+                (unknown ??= []).Add(pair);
+            }
+        }
+
+        if (unknown is null)
+        {
+            return headers;
+        }
+
+        // A node has one parent: an owned object is emptied to free its nodes, anything else is copied.
+        if (owned)
+        {
+            h.Clear();
+        }
+
+        var extra = headers.Extra;
+        foreach (var (k, v) in unknown)
+        {
+            extra[k] = owned ? v : v?.DeepClone();
+        }
+
+        return headers;
     }
 
-    private static DateTimeOffset? ReadTime(JsonObject h, string key, bool? v1Utc)
+    // Naive text is UTC (Celery's maybe_make_aware). A v1 message with utc=false meant the sender's local zone,
+    // which the message does not name, so UTC is the only reading for it too.
+    private static DateTimeOffset? ReadTime(JsonObject h, string key)
     {
         var node = h[key];
         if (node is null)
@@ -223,17 +251,12 @@ public static partial class TaskMessageCodec
         if (node is JsonValue v && v.GetValueKind() == JsonValueKind.String)
         {
             var text = v.GetValue<string>();
-            if (!WireTime.TryParse(text, out var value))
-            {
-                throw new MessageDecodeException($"'{key}' is not an ISO-8601 time: '{text}'");
-            }
-
-            // v1 with utc=false meant the sender's local time; we cannot know it, so UTC is the best reading.
-            _ = v1Utc;
-            return value;
+            return WireTime.TryParse(text, out var value)
+                ? value
+                : throw new MessageDecodeException($"'{key}' is not an ISO-8601 time: '{text}'");
         }
 
-        throw new MessageDecodeException($"'{key}' must be an ISO-8601 string");
+        throw new MessageDecodeException($"'{key}' must be an ISO-8601 string, not {node.ToJsonString()}");
     }
 
     private static TimeLimit ReadTimeLimit(JsonNode? node)
@@ -243,26 +266,20 @@ public static partial class TaskMessageCodec
             return TimeLimit.None;
         }
 
-        static double? Seconds(JsonNode? n) => JsonNumbers.TryGetDouble(n, out var s) ? s : null;
+        static double? Seconds(JsonNode? n) => PythonNumber.TryGetDouble(n, out var s) ? s : null;
         return new TimeLimit(pair.Count > 0 ? Seconds(pair[0]) : null, pair.Count > 1 ? Seconds(pair[1]) : null);
     }
 
     internal static string? TryString(JsonObject obj, string key) =>
         obj[key] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 
-    private static int? TryInt(JsonObject obj, string key) =>
-        JsonNumbers.TryGetDouble(obj[key], out var d) ? (int)d : null;
+    // Whole numbers in int range only: a retries of 1e30 is not a count we can act on.
+    private static int? TryInt(JsonObject obj, string key) => PythonNumber.TryGetInt32(obj[key], out var i) ? i : null;
 
-    private static JsonObject ExtraWithout(JsonObject extra, string[] names)
+    private static JsonNode? Take(JsonObject obj, string key)
     {
-        foreach (var n in names)
-        {
-            extra.Remove(n);
-        }
-
-        return extra;
+        var value = obj[key];
+        obj.Remove(key);
+        return value;
     }
-
-    private static T Detach<T>(T node)
-        where T : JsonNode? => node?.Parent is null ? node! : (T)node.DeepClone();
 }

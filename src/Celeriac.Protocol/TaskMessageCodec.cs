@@ -13,6 +13,8 @@ public static partial class TaskMessageCodec
     {
         ArgumentNullException.ThrowIfNull(message);
         var h = message.Headers;
+
+        // Key order is as_task_v2's; Python always writes every key, nulls included.
         var headers = new JsonObject
         {
             [WireNames.Lang] = h.Lang,
@@ -39,14 +41,14 @@ public static partial class TaskMessageCodec
 
         foreach (var (key, value) in h.Extra)
         {
+            // A node has one parent: the message keeps its own, the transport message gets a copy.
             headers[key] = value?.DeepClone();
         }
 
-        var body = new JsonArray(message.Args.DeepClone(), message.Kwargs.DeepClone(), EncodeEmbed(message.Embed));
         var props = message.Properties;
         return new TransportMessage
         {
-            Body = KombuJson.Serialize(body),
+            Body = EncodeBody(message),
             ContentType = ContentTypes.Json,
             ContentEncoding = ContentTypes.Utf8Encoding,
             Headers = headers,
@@ -55,6 +57,7 @@ public static partial class TaskMessageCodec
                 CorrelationId = props.CorrelationId ?? h.Id,
                 DeliveryMode = props.DeliveryMode ?? 2,
                 Priority = props.Priority ?? 0,
+                Extra = props.Extra?.DeepClone().AsObject(),
             },
         };
     }
@@ -72,9 +75,36 @@ public static partial class TaskMessageCodec
         };
     }
 
+    // Written straight from the message's nodes: building a JsonArray first would need a deep clone of each.
+    private static byte[] EncodeBody(TaskMessage message)
+    {
+        using var w = new PythonJsonWriter();
+        w.BeginArray();
+        w.Item();
+        w.Node(message.Args);
+        w.Item();
+        w.Node(message.Kwargs);
+        w.Item();
+        var embed = message.Embed;
+        w.BeginObject();
+        w.Property(WireNames.Callbacks);
+        w.Node(embed.Callbacks);
+        w.Property(WireNames.Errbacks);
+        w.Node(embed.Errbacks);
+        w.Property(WireNames.Chain);
+        w.Node(embed.Chain);
+        w.Property(WireNames.Chord);
+        w.Node(embed.Chord);
+        w.EndObject();
+        w.EndArray();
+        return w.ToArray();
+    }
+
     private static JsonValue? ToNode(double? seconds) => seconds switch
     {
         null => null,
+
+        // Whole seconds are written as ints, as Python writes time_limit=30.
         { } s when s == Math.Floor(s) && Math.Abs(s) < long.MaxValue => JsonValue.Create((long)s),
         { } s => JsonValue.Create(s),
     };

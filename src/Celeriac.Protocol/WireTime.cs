@@ -43,9 +43,15 @@ public static partial class WireTime
     }
 
     /// <summary>Parses Celery's ISO text; see <see cref="Parse"/>.</summary>
-    public static bool TryParse(string? text, out DateTimeOffset value)
+    public static bool TryParse(string? text, out DateTimeOffset value) => TryParse(text, out value, out _);
+
+    /// <summary>True when <paramref name="text"/> is a time Celery accepts that names its offset (<c>Z</c> or <c>±HH:MM</c>).</summary>
+    internal static bool HasOffset(string text) => TryParse(text, out _, out var aware) && aware;
+
+    private static bool TryParse(string? text, out DateTimeOffset value, out bool aware)
     {
         value = default;
+        aware = false;
         if (string.IsNullOrWhiteSpace(text))
         {
             return false;
@@ -57,40 +63,51 @@ public static partial class WireTime
             return false;
         }
 
+        // The pattern admits ASCII digits only and bounds every group's length, so these parses cannot fail.
+        int G(string name) => m.Groups[name].Success ? int.Parse(m.Groups[name].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture) : 0;
+        var ticks = 0L;
+        if (m.Groups["frac"].Success)
+        {
+            // Seven digits are 100 ns ticks; Python keeps six (microseconds), more are cut, never rounded.
+            var frac = m.Groups["frac"].Value;
+            frac = frac.Length > 7 ? frac[..7] : frac.PadRight(7, '0');
+            ticks = long.Parse(frac, NumberStyles.None, CultureInfo.InvariantCulture);
+        }
+
+        var offset = TimeSpan.Zero;
+        if (m.Groups["oh"].Success)
+        {
+            if (G("om") > 59)
+            {
+                return false;
+            }
+
+            offset = new TimeSpan(G("oh"), G("om"), 0);
+            if (m.Groups["sign"].Value == "-")
+            {
+                offset = -offset;
+            }
+        }
+
         try
         {
-            int G(string name, int fallback = 0) => m.Groups[name].Success ? int.Parse(m.Groups[name].Value, CultureInfo.InvariantCulture) : fallback;
-            var ticks = 0L;
-            if (m.Groups["frac"].Success)
-            {
-                var frac = m.Groups["frac"].Value;
-                frac = frac.Length > 7 ? frac[..7] : frac.PadRight(7, '0');
-                ticks = long.Parse(frac, CultureInfo.InvariantCulture);
-            }
-
             var local = new DateTime(G("y"), G("mo"), G("d"), G("h"), G("mi"), G("s"), DateTimeKind.Unspecified).AddTicks(ticks);
-            var offset = TimeSpan.Zero;
-            if (m.Groups["oh"].Success)
-            {
-                offset = new TimeSpan(G("oh"), G("om"), 0);
-                if (m.Groups["sign"].Value == "-")
-                {
-                    offset = -offset;
-                }
-            }
-
             value = new DateTimeOffset(local, offset);
-            return true;
         }
         catch (ArgumentOutOfRangeException)
         {
+            // Month 13, hour 25, an offset beyond ±14 h, or an instant outside DateTimeOffset's range.
             return false;
         }
+
+        aware = m.Groups["z"].Success || m.Groups["oh"].Success;
+        return true;
     }
 
     /// <summary>Seconds since the UNIX epoch, as Python's <c>time.time()</c> float.</summary>
     public static double ToUnixSeconds(DateTimeOffset value) => (value.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / (double)TimeSpan.TicksPerSecond;
 
-    [GeneratedRegex(@"^(?<y>\d{4})-(?<mo>\d{2})-(?<d>\d{2})(?:[T ](?<h>\d{2}):(?<mi>\d{2})(?::(?<s>\d{2})(?:[.,](?<frac>\d+))?)?)?(?:(?<z>Z)|(?<sign>[+-])(?<oh>\d{2}):?(?<om>\d{2}))?$", RegexOptions.CultureInvariant)]
+    // [0-9], not \d: \d also matches non-ASCII digits, which Celery's grammar (and int.Parse) reject.
+    [GeneratedRegex(@"^(?<y>[0-9]{4})-(?<mo>[0-9]{2})-(?<d>[0-9]{2})(?:[T ](?<h>[0-9]{2}):(?<mi>[0-9]{2})(?::(?<s>[0-9]{2})(?:[.,](?<frac>[0-9]+))?)?)?(?:(?<z>Z)|(?<sign>[+-])(?<oh>[0-9]{2}):?(?<om>[0-9]{2}))?\z", RegexOptions.CultureInvariant)]
     private static partial Regex IsoPattern();
 }
