@@ -125,7 +125,7 @@ public sealed class BadInputTests
 
         var error = await Assert.ThrowsAsync<TaskFailedException>(async () => await app.AsyncResult(id).GetAsync(TestApp.Timeout));
         Assert.Equal("ContentDisallowed", error.ExcType);
-        Assert.Contains("pickle is refused", error.ExcMessage, StringComparison.Ordinal);
+        Assert.Contains("pickle (application/x-python-serialize) is refused", error.ExcMessage, StringComparison.Ordinal);
         Assert.Equal(0, await app.Transport.GetQueueLengthAsync("celery"));
         Assert.Equal(1, await (await app.SendTaskAsync("tasks.known")).GetAsync<int>(TestApp.Timeout));
     }
