@@ -43,14 +43,20 @@ public static class CeleriacCli
     }
 
     /// <summary>Runs the command in <paramref name="args"/> against <paramref name="app"/>; returns the exit code.</summary>
-    public static async Task<int> RunAsync(this CeleriacApp app, string[] args, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(this CeleriacApp app, string[] args, CancellationToken cancellationToken = default) =>
+        RunAsync(app, args, Console.Out, Console.Error, cancellationToken);
+
+    internal static async Task<int> RunAsync(CeleriacApp app, string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(args);
         try
         {
             var parse = BuildRoot(app).Parse(args);
-            return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, cancellationToken).ConfigureAwait(false);
+
+            // Signals are the worker command's business (warm, then cold shutdown), not the parser's.
+            var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null, Output = output, Error = error };
+            return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -66,7 +72,10 @@ public static class CeleriacCli
     /// Builds the app from <paramref name="args"/> and runs the command, turning configuration errors into a clear
     /// message and exit code 64.
     /// </summary>
-    public static async Task<int> RunAsync(string[] args, Func<CeleriacOptions, CeleriacOptions>? configure = null, Action<CeleriacApp>? registerTasks = null)
+    public static Task<int> RunAsync(string[] args, Func<CeleriacOptions, CeleriacOptions>? configure = null, Action<CeleriacApp>? registerTasks = null) =>
+        RunAsync(args, configure, registerTasks, Console.Out, Console.Error, CancellationToken.None);
+
+    internal static async Task<int> RunAsync(string[] args, Func<CeleriacOptions, CeleriacOptions>? configure, Action<CeleriacApp>? registerTasks, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         CeleriacApp app;
         try
@@ -76,11 +85,11 @@ public static class CeleriacCli
         }
         catch (CeleriacConfigurationException ex)
         {
-            await Console.Error.WriteLineAsync("Error: " + ex.Message).ConfigureAwait(false);
+            await error.WriteLineAsync("Error: " + ex.Message).ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 
-        return await app.RunAsync(args).ConfigureAwait(false);
+        return await RunAsync(app, args, output, error, cancellationToken).ConfigureAwait(false);
     }
 
     private static RootCommand BuildRoot(CeleriacApp? app)
