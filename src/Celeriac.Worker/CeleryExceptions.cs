@@ -24,6 +24,8 @@ internal static class CeleryExceptions
 
     public static ExceptionInfo TimeLimitExceeded(double seconds) => new("TimeLimitExceeded", "billiard.exceptions", new JsonArray(seconds));
 
+    public static ExceptionInfo WorkerLost(string message) => new("WorkerLostError", "billiard.exceptions", new JsonArray(message));
+
     public static ExceptionInfo SoftTimeLimitExceeded() => new("SoftTimeLimitExceeded", "billiard.exceptions", new JsonArray("SoftTimeLimitExceeded()"));
 
     /// <summary>Maps any exception a task threw to Celery's dict.</summary>

@@ -98,7 +98,7 @@ internal sealed partial class TaskRunner
         }
         catch (OperationCanceledException ex) when (r.CancelReason != CancelReason.None)
         {
-            settle = await OnCancelledAsync(r, ex, soft).ConfigureAwait(false);
+            settle = await OnCancelledAsync(r, ex, soft, settings.RejectOnWorkerLost ?? taskDefaults.RejectOnWorkerLost).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsAutoretry(definition, ex))
         {
@@ -226,7 +226,7 @@ internal sealed partial class TaskRunner
         _logger.Failed(r.Request.DisplayName, r.Request.Id, info.ToString(), ex is Client.TaskFailedException or TaskArgumentException ? null : ex);
     }
 
-    private async ValueTask<Settle> OnCancelledAsync(WorkerRequest r, OperationCanceledException ex, double? soft)
+    private async ValueTask<Settle> OnCancelledAsync(WorkerRequest r, OperationCanceledException ex, double? soft, bool rejectOnWorkerLost)
     {
         var request = r.Request;
         switch (r.CancelReason)
@@ -240,8 +240,15 @@ internal sealed partial class TaskRunner
                 await _results.StoreAsync(request, TaskStates.Revoked, CeleryExceptions.Revoked("terminated").ToJson()).ConfigureAwait(false);
                 return Settle.Ack;
             default:
-                // Cold shutdown: nothing stored; an acks_late message goes back to the queue.
-                return Settle.Leave;
+                // Cold shutdown interrupted the task: its execution is lost. As Celery does for a lost worker,
+                // an acks_late message is requeued with reject_on_worker_lost, else failed with WorkerLostError.
+                if (rejectOnWorkerLost)
+                {
+                    return Settle.Requeue;
+                }
+
+                await _results.StoreAsync(request, TaskStates.Failure, CeleryExceptions.WorkerLost("Worker exited prematurely: cold shutdown interrupted the task").ToJson()).ConfigureAwait(false);
+                return Settle.Ack;
         }
     }
 

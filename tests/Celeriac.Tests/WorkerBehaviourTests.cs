@@ -185,7 +185,7 @@ public sealed class WorkerBehaviourTests
     }
 
     [Fact]
-    public async Task Late_ack_keeps_the_message_until_the_task_ends()
+    public async Task Late_ack_with_reject_on_worker_lost_requeues_a_task_interrupted_by_cold_shutdown()
     {
         await using var app = TestApp.Create();
         var gate = new TaskCompletionSource();
@@ -193,13 +193,13 @@ public sealed class WorkerBehaviourTests
         {
             await gate.Task.WaitAsync(ct);
             return 1;
-        }, new TaskSettings { AcksLate = true });
+        }, new TaskSettings { AcksLate = true, RejectOnWorkerLost = true });
         var worker = await app.StartWorkerAsync(concurrency: 1);
 
         var result = await slow.DelayAsync();
         await TestApp.WaitUntilAsync(() => worker.State.ActiveIds.Contains(result.Id), "the task to start");
 
-        // Cold shutdown of a late-ack task: nothing stored, the message goes back.
+        // Cold shutdown of a late-ack task: nothing stored, the message goes back to its place in the queue.
         var stopping = worker.StopAsync();
         worker.RequestColdShutdown();
         await stopping;
@@ -209,6 +209,27 @@ public sealed class WorkerBehaviourTests
         gate.SetResult();
         await using var next = await app.StartWorkerAsync(concurrency: 1);
         Assert.Equal(1, await result.GetAsync<int>(TestApp.Timeout));
+    }
+
+    [Fact]
+    public async Task Late_ack_without_reject_on_worker_lost_fails_an_interrupted_task_with_worker_lost_error()
+    {
+        await using var app = TestApp.Create(o => o with { Task = o.Task with { AcksLate = true } });
+        var slow = app.Task<int>("tasks.slow", async (CancellationToken ct) =>
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+            return 1;
+        });
+        var worker = await app.StartWorkerAsync(concurrency: 1);
+        var result = await slow.DelayAsync();
+        await TestApp.WaitUntilAsync(() => worker.State.ActiveIds.Contains(result.Id), "the task to start");
+
+        var stopping = worker.StopAsync();
+        worker.RequestColdShutdown();
+        await stopping;
+        var error = await Assert.ThrowsAsync<TaskFailedException>(async () => await result.GetAsync(TestApp.Timeout));
+        Assert.Equal(("WorkerLostError", "billiard.exceptions"), (error.ExcType, error.ExcModule));
+        Assert.Equal(0, await app.Transport.GetQueueLengthAsync("celery"));
     }
 
     [Fact]

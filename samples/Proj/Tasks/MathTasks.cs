@@ -13,4 +13,11 @@ public static class MathTasks
 
     [CeleriacTask("proj.tasks.xsum")]
     public static long XSum(long[] numbers) => numbers.Sum();
+
+    [CeleriacTask("proj.tasks.sleep")]
+    public static async Task<double> Sleep(double seconds, CancellationToken cancellationToken)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken);
+        return seconds;
+    }
 }
