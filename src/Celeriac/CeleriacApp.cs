@@ -36,16 +36,12 @@ public sealed partial class CeleriacApp : IAsyncDisposable
 
         // Unknown schemes fail now, naming the key, rather than at the first send.
         var brokerUrl = BrokerUrl.Parse(options.BrokerUrl);
-        if (!Services.Transports.IsRegistered(brokerUrl.Scheme))
-        {
-            throw new CeleriacConfigurationException("broker_url", $"no transport for scheme '{brokerUrl.Scheme}' in '{brokerUrl.Redacted}'; known schemes: {string.Join(", ", Services.Transports.Schemes.Order())}");
-        }
-
+        Services.Transports.EnsureRegistered(brokerUrl);
         BrokerOptionsUrl = brokerUrl;
         BrokerUrl? backendUrl = options.ResultBackend is null ? null : BrokerUrl.Parse(options.ResultBackend);
-        if (backendUrl is not null && !Services.Backends.IsRegistered(backendUrl.Scheme))
+        if (backendUrl is not null)
         {
-            throw new CeleriacConfigurationException("result_backend", $"no result backend for scheme '{backendUrl.Scheme}' in '{backendUrl.Redacted}'; known schemes: {string.Join(", ", Services.Backends.Schemes.Order())}");
+            Services.Backends.EnsureRegistered(backendUrl);
         }
 
         _transport = new Lazy<ITransport>(() => Services.Transports.Create(new TransportContext(brokerUrl, options.Broker.TransportOptions, TimeProvider, LoggerFactory)));
