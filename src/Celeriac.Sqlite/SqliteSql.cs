@@ -110,9 +110,13 @@ internal static class SqliteSql
         "$until",
         "$owner");
 
-    /// <summary>The earliest lease end of any message: an idle consumer need not sleep past it.</summary>
+    /// <summary>
+    /// The earliest lease end still to come, of any queue: an idle consumer need not sleep past it. Leases already
+    /// expired are left out: the consumer just tried its queues, so those belong to queues it does not consume.
+    /// </summary>
     public static readonly SqliteStatement NextLeaseExpiry = new(
-        "SELECT MIN(lease_until) FROM celeriac_messages WHERE lease_until IS NOT NULL;");
+        "SELECT MIN(lease_until) FROM celeriac_messages WHERE lease_until >= $now;",
+        "$now");
 
     /// <summary>Counts the ready messages of a queue (never leased, or lease expired).</summary>
     public static readonly SqliteStatement Size = new(

@@ -156,16 +156,14 @@ public sealed partial class SqliteTransport : VirtualTransport
             }
         }
 
+        // A lease that runs out makes a message visible without any write, so no wake-up would come for it:
+        // sleep no longer than until the next lease ends. In whole milliseconds, as the leases are stored (and as
+        // timers round), so that waking at that instant finds the lease expired rather than spinning on it.
         var wait = maxWait;
-        var nextExpiry = _database.Read(s => s.Command(SqliteSql.NextLeaseExpiry).ExecuteScalar());
-        if (nextExpiry is long expiresAt)
+        var now = Now();
+        if (_database.Read(s => s.Command(SqliteSql.NextLeaseExpiry, now).ExecuteScalar()) is long expiresAt)
         {
-            var untilExpiry = DateTimeOffset.FromUnixTimeMilliseconds(expiresAt) - TimeProvider.GetUtcNow() + TimeSpan.FromMilliseconds(1);
-            if (untilExpiry <= TimeSpan.Zero)
-            {
-                return;
-            }
-
+            var untilExpiry = TimeSpan.FromMilliseconds(expiresAt + 1 - now);
             wait = untilExpiry < wait ? untilExpiry : wait;
         }
 
