@@ -16,7 +16,7 @@ public sealed partial class SqliteResultBackend : KeyValueResultBackend
 
     private readonly SqliteDatabase _database;
     private readonly ILogger _logger;
-    private DateTimeOffset _nextCleanup;
+    private long _nextCleanupTicks;
     private int _disposed;
 
     /// <summary>Opens (creating when missing) the database the context's URL names.</summary>
@@ -26,7 +26,7 @@ public sealed partial class SqliteResultBackend : KeyValueResultBackend
     {
         _logger = context.LoggerFactory.CreateLogger<SqliteResultBackend>();
         _database = SqliteDatabase.Acquire(context.Url, "result_backend", context.LoggerFactory);
-        _nextCleanup = TimeProvider.GetUtcNow();
+        _nextCleanupTicks = TimeProvider.GetUtcNow().UtcTicks;
     }
 
     /// <inheritdoc />
@@ -90,12 +90,13 @@ public sealed partial class SqliteResultBackend : KeyValueResultBackend
     {
         // Celery schedules celery.backend_cleanup for database backends; riding on writes needs no beat and
         // no timer, and a backend nobody writes to gains no new expired rows.
-        if (ResultExpires is null || now < _nextCleanup)
+        var due = Interlocked.Read(ref _nextCleanupTicks);
+        if (ResultExpires is null || now.UtcTicks < due || Interlocked.CompareExchange(ref _nextCleanupTicks, (now + CleanupInterval).UtcTicks, due) != due)
         {
+            // Not due, or a concurrent write just took this turn.
             return;
         }
 
-        _nextCleanup = now + CleanupInterval;
         var deleted = await _database.WriteAsync(s => s.Command(SqliteSql.DeleteExpiredResults, now.ToUnixTimeMilliseconds()).ExecuteNonQuery(), cancellationToken).ConfigureAwait(false);
         if (deleted > 0)
         {

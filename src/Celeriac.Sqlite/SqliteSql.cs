@@ -61,6 +61,18 @@ internal static class SqliteSql
         "$envelope");
 
     /// <summary>
+    /// Whether a queue has a visible message. A read, so an idle consumer looking at an empty queue does not take
+    /// the file's write lock that publishers in every process need.
+    /// </summary>
+    public static readonly SqliteStatement HasVisible = new(
+        """
+        SELECT EXISTS (SELECT 1 FROM celeriac_messages WHERE queue = $queue AND lease_until IS NULL)
+            OR EXISTS (SELECT 1 FROM celeriac_messages WHERE lease_until < $now AND queue = $queue);
+        """,
+        "$queue",
+        "$now");
+
+    /// <summary>
     /// Leases the next visible message of a queue in one atomic statement: the best ready row (partial index
     /// <c>celeriac_messages_ready</c>) or the best row whose lease expired (index <c>celeriac_messages_leased</c>,
     /// usually an empty range), lowest priority number first, then oldest — the order of MemoryBroker.

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Celeriac.Protocol;
 using Celeriac.Transport;
@@ -61,7 +62,7 @@ public sealed partial class SqliteTransport : VirtualTransport
     {
         ArgumentNullException.ThrowIfNull(queue);
         var now = Now();
-        return ValueTask.FromResult(_database.Read(s => Convert.ToInt64(s.Command(SqliteSql.Size, queue, now).ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)));
+        return ValueTask.FromResult(_database.Read(s => Convert.ToInt64(s.Command(SqliteSql.Size, queue, now).ExecuteScalar(), CultureInfo.InvariantCulture)));
     }
 
     /// <inheritdoc />
@@ -79,14 +80,18 @@ public sealed partial class SqliteTransport : VirtualTransport
     {
         var seen = _database.Version;
         var now = TimeProvider.GetUtcNow();
+        var nowMs = now.ToUnixTimeMilliseconds();
         var until = (now + VisibilityTimeout).ToUnixTimeMilliseconds();
-        var row = await _database.WriteAsync(
-            s =>
-            {
-                using var reader = s.Command(SqliteSql.Lease, consumerId, until, queue, now.ToUnixTimeMilliseconds()).ExecuteReader();
-                return reader.Read() ? new LeasedRow(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetInt64(2)) : null;
-            },
-            cancellationToken).ConfigureAwait(false);
+        var row = !_database.Read(s => Convert.ToBoolean(s.Command(SqliteSql.HasVisible, queue, nowMs).ExecuteScalar(), CultureInfo.InvariantCulture))
+            ? null
+            : await _database.WriteAsync(
+                s =>
+                {
+                    // Another consumer may have taken it since the look: then this finds nothing, which is fine.
+                    using var reader = s.Command(SqliteSql.Lease, consumerId, until, queue, nowMs).ExecuteReader();
+                    return reader.Read() ? new LeasedRow(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetInt64(2)) : null;
+                },
+                cancellationToken).ConfigureAwait(false);
         if (row is null)
         {
             _emptySince[queue] = seen;
