@@ -65,7 +65,9 @@ public sealed class ChildProcess : IDisposable
             throw new TimeoutException($"the child printed no '{prefix}' line within {StartTimeout}; stderr: {Stderr()}");
         }
 
-        throw new InvalidOperationException($"the child exited without printing '{prefix}'; stderr: {Stderr()}");
+        // WaitForExit also waits for the last standard error lines to be read.
+        _process.WaitForExit();
+        throw new InvalidOperationException($"the child exited ({_process.ExitCode}) without printing '{prefix}'; stderr: {Stderr()}");
     }
 
     /// <summary>Kills the child at once (SIGKILL): no finally blocks, no disposal, no acks.</summary>
