@@ -7,6 +7,6 @@ public static class Transports
     public static CeleriacServices Register(CeleriacServices services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return services;
+        return Sqlite.SqliteRegistration.AddSqlite(services);
     }
 }

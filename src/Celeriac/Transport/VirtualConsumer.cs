@@ -18,6 +18,9 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
     private readonly ConcurrentDictionary<long, VirtualDelivery> _outstanding = new();
     private readonly Channel<IDelivery> _channel;
     private readonly CancellationTokenSource _stop = new();
+
+    // Renewal outlives StopAsync: tasks still running during a warm shutdown keep their leases until dispose.
+    private readonly CancellationTokenSource _disposing = new();
     private readonly AsyncPulse _capacityChanged = new();
     private readonly Task _fetchLoop;
     private readonly Task _renewLoop;
@@ -82,6 +85,7 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
         }
 
         await StopAsync().ConfigureAwait(false);
+        await _disposing.CancelAsync().ConfigureAwait(false);
         try
         {
             await _renewLoop.ConfigureAwait(false);
@@ -104,6 +108,7 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
         }
 
         _stop.Dispose();
+        _disposing.Dispose();
     }
 
     internal void Settled(VirtualDelivery delivery)
@@ -122,6 +127,7 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
     {
         var token = _stop.Token;
         var idleWait = TimeSpan.FromMilliseconds(20);
+        var failures = 0;
         try
         {
             while (!token.IsCancellationRequested)
@@ -141,7 +147,21 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
                 LeasedMessage? got = null;
                 for (var i = 0; i < _cycle.Count && got is null; i++)
                 {
-                    got = await _transport.TryGetAsync(_cycle[i], ConsumerId, token).ConfigureAwait(false);
+                    try
+                    {
+                        got = await _transport.TryGetAsync(_cycle[i], ConsumerId, token).ConfigureAwait(false);
+                        failures = 0;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                    {
+                        // A broker that goes away is waited for, not given up on: back off and try again.
+                        failures++;
+                        var backoff = TimeSpan.FromMilliseconds(Math.Min(30_000, 100 * Math.Pow(2, Math.Min(failures, 9))));
+                        LogFetchRetry(ex, failures, backoff.TotalSeconds);
+                        await Task.Delay(backoff, _transport.Clock, token).ConfigureAwait(false);
+                        break;
+                    }
+
                     if (got is not null)
                     {
                         // Round robin: the queue that just gave a message goes to the back of the cycle.
@@ -190,7 +210,7 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
 
     private async Task RenewLoopAsync()
     {
-        var token = _stop.Token;
+        var token = _disposing.Token;
         var every = _transport.VisibilityTimeout / 3;
         if (every <= TimeSpan.Zero)
         {
@@ -220,6 +240,9 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Error, Message = "Consumer stopped fetching after an error")]
     private partial void LogFetchFailed(Exception ex);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Fetching from the broker failed ({Failures} in a row); retrying in {Seconds}s")]
+    private partial void LogFetchRetry(Exception ex, int failures, double seconds);
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Could not renew message leases; they may be redelivered after the visibility timeout")]
     private partial void LogRenewFailed(Exception ex);
