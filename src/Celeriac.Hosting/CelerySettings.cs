@@ -36,6 +36,7 @@ public static class CelerySettings
     public const string WorkerHostname = "worker_hostname";
     public const string WorkerQueues = "worker_queues";
     public const string WorkerShutdownTimeout = "worker_shutdown_timeout";
+    public const string WorkerSendTaskEvents = "worker_send_task_events";
 
     /// <summary>Reserved for Beat (F4): accepted and not yet read.</summary>
     public const string BeatSchedule = "beat_schedule";

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Celeriac.Protocol;
 using Celeriac.Tasks;
 using Celeriac.Transport;
@@ -17,17 +18,19 @@ internal sealed class Admission
     private readonly ExecutionPool _pool;
     private readonly ResultWriter _results;
     private readonly WorkerState _state;
+    private readonly WorkerEvents _events;
     private readonly ILogger _logger;
     private readonly string _hostname;
     private readonly int _basePrefetch;
     private int _etaHeld;
 
-    public Admission(CeleriacApp app, ExecutionPool pool, ResultWriter results, WorkerState state, ILogger logger, string hostname, int basePrefetch)
+    public Admission(CeleriacApp app, ExecutionPool pool, ResultWriter results, WorkerState state, WorkerEvents events, ILogger logger, string hostname, int basePrefetch)
     {
         _app = app;
         _pool = pool;
         _results = results;
         _state = state;
+        _events = events;
         _logger = logger;
         _hostname = hostname;
         _basePrefetch = basePrefetch;
@@ -51,7 +54,9 @@ internal sealed class Admission
         if (!_app.Tasks.TryGet(message.Headers.Task, out var definition))
         {
             _logger.Unregistered(message.Headers.Task, message.Headers.Id);
-            await _results.StoreRawAsync(message.Headers.Id, TaskStates.Failure, CeleryExceptions.NotRegistered(message.Headers.Task)).ConfigureAwait(false);
+            var notRegistered = CeleryExceptions.NotRegistered(message.Headers.Task);
+            await _results.StoreRawAsync(message.Headers.Id, TaskStates.Failure, notRegistered).ConfigureAwait(false);
+            await _events.TaskAsync(Events.EventNames.TaskFailed, new JsonObject { ["uuid"] = message.Headers.Id, ["exception"] = notRegistered.ToString(), ["traceback"] = null }).ConfigureAwait(false);
             await SafeRejectAsync(delivery, message.Headers.Id).ConfigureAwait(false);
             return;
         }
@@ -59,6 +64,7 @@ internal sealed class Admission
         var request = new TaskRequest(message, delivery.Queue, delivery.Exchange, delivery.RoutingKey, delivery.Redelivered, _hostname);
         var workerRequest = new WorkerRequest(request, delivery, definition, _app.TimeProvider.GetUtcNow());
         _logger.Received(request.DisplayName, request.Id);
+        await _events.TaskAsync(Events.EventNames.TaskReceived, ReceivedFields(message)).ConfigureAwait(false);
 
         var eta = message.Headers.Eta;
         var now = _app.TimeProvider.GetUtcNow();
@@ -97,6 +103,23 @@ internal sealed class Admission
             _state.Scheduled.TryRemove(request.Id, out _);
             consumer.SetPrefetchCount(_basePrefetch == 0 ? 0 : _basePrefetch + Interlocked.Decrement(ref _etaHeld));
         }
+    }
+
+    private static JsonObject ReceivedFields(TaskMessage message)
+    {
+        var h = message.Headers;
+        return new JsonObject
+        {
+            ["uuid"] = h.Id,
+            ["name"] = h.Shadow ?? h.Task,
+            ["args"] = h.ArgsRepr ?? PythonRepr.Args(message.Args),
+            ["kwargs"] = h.KwargsRepr ?? PythonRepr.Of(message.Kwargs),
+            ["root_id"] = h.RootId ?? h.Id,
+            ["parent_id"] = h.ParentId,
+            ["retries"] = h.Retries,
+            ["eta"] = h.Eta is { } eta ? WireTime.FormatAware(eta) : null,
+            ["expires"] = h.Expires is { } expires ? WireTime.FormatAware(expires) : null,
+        };
     }
 
     private async ValueTask RejectInvalidAsync(IDelivery delivery, MessageDecodeException ex)

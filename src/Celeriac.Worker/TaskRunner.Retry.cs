@@ -71,6 +71,7 @@ internal sealed partial class TaskRunner
 
         var causeInfo = ReferenceEquals(cause, retry) ? ExceptionInfo.Celery("Retry", retry!.Message) : CeleryExceptions.From(cause);
         await _results.StoreAsync(request, TaskStates.Retry, causeInfo.ToJson(), CeleryExceptions.Traceback(cause)).ConfigureAwait(false);
+        await _events.TaskAsync(Events.EventNames.TaskRetried, new System.Text.Json.Nodes.JsonObject { ["uuid"] = request.Id, ["exception"] = causeInfo.ToString(), ["traceback"] = CeleryExceptions.Traceback(cause) }).ConfigureAwait(false);
         var countdown = (eta - now).TotalSeconds;
         if (_logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Information))
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Celeriac.Events;
 using Celeriac.Protocol;
 using Celeriac.Tasks;
 using Microsoft.Extensions.Logging;
@@ -19,16 +20,18 @@ internal sealed partial class TaskRunner
     private readonly ResultWriter _results;
     private readonly SyncTaskThreads _syncThreads;
     private readonly WorkerState _state;
+    private readonly WorkerEvents _events;
     private readonly ILogger _logger;
     private readonly string _hostname;
 
-    public TaskRunner(CeleriacApp app, WorkerOptions options, ResultWriter results, SyncTaskThreads syncThreads, WorkerState state, ILogger logger, string hostname)
+    public TaskRunner(CeleriacApp app, WorkerOptions options, ResultWriter results, SyncTaskThreads syncThreads, WorkerState state, WorkerEvents events, ILogger logger, string hostname)
     {
         _app = app;
         _options = options;
         _results = results;
         _syncThreads = syncThreads;
         _state = state;
+        _events = events;
         _logger = logger;
         _hostname = hostname;
     }
@@ -64,6 +67,7 @@ internal sealed partial class TaskRunner
                 await SafeAckAsync(r).ConfigureAwait(false);
             }
 
+            await _events.TaskAsync(EventNames.TaskStarted, new JsonObject { ["uuid"] = request.Id }).ConfigureAwait(false);
             if (settings.TrackStarted ?? taskDefaults.TrackStarted)
             {
                 await _results.StoreAsync(request, TaskStates.Started, new JsonObject { ["pid"] = Environment.ProcessId, ["hostname"] = _hostname }).ConfigureAwait(false);
@@ -189,6 +193,7 @@ internal sealed partial class TaskRunner
         _state.Reserved.TryRemove(r.Id, out _);
         await SafeAckAsync(r).ConfigureAwait(false);
         await _results.StoreAsync(request, TaskStates.Revoked, CeleryExceptions.Revoked(reason).ToJson()).ConfigureAwait(false);
+        await RevokedEventAsync(request.Id, terminated: false, expired: reason == "expired").ConfigureAwait(false);
         _state.Done(request.TaskName);
         return true;
     }
@@ -212,6 +217,8 @@ internal sealed partial class TaskRunner
             await _results.StoreAsync(request, TaskStates.Success, result).ConfigureAwait(false);
         }
 
+        await _events.TaskAsync(EventNames.TaskSucceeded, new JsonObject { ["uuid"] = request.Id, ["result"] = PythonRepr.Of(result), ["runtime"] = runtime.TotalSeconds }).ConfigureAwait(false);
+
         if (_logger.IsEnabled(LogLevel.Information))
         {
             _logger.Succeeded(request.DisplayName, request.Id, runtime.TotalSeconds.ToString("0.000######", CultureInfo.InvariantCulture), PythonRepr.Of(result));
@@ -223,6 +230,7 @@ internal sealed partial class TaskRunner
         var info = CeleryExceptions.From(ex);
         var traceback = CeleryExceptions.Traceback(ex);
         await _results.StoreAsync(r.Request, TaskStates.Failure, info.ToJson(), traceback).ConfigureAwait(false);
+        await FailedEventAsync(r.Request.Id, info, traceback).ConfigureAwait(false);
         _logger.Failed(r.Request.DisplayName, r.Request.Id, info.ToString(), ex is Client.TaskFailedException or TaskArgumentException ? null : ex);
     }
 
@@ -234,20 +242,25 @@ internal sealed partial class TaskRunner
             case CancelReason.SoftTimeLimit:
                 _logger.SoftTimeLimit(request.DisplayName, request.Id, soft ?? 0);
                 await _results.StoreAsync(request, TaskStates.Failure, CeleryExceptions.SoftTimeLimitExceeded().ToJson(), CeleryExceptions.Traceback(ex)).ConfigureAwait(false);
+                await FailedEventAsync(request.Id, CeleryExceptions.SoftTimeLimitExceeded(), CeleryExceptions.Traceback(ex)).ConfigureAwait(false);
                 return Settle.Ack;
             case CancelReason.Terminated:
                 _logger.Terminated(request.DisplayName, request.Id);
                 await _results.StoreAsync(request, TaskStates.Revoked, CeleryExceptions.Revoked("terminated").ToJson()).ConfigureAwait(false);
+                await RevokedEventAsync(request.Id, terminated: true, expired: false).ConfigureAwait(false);
                 return Settle.Ack;
             default:
                 // Cold shutdown interrupted the task: its execution is lost. As Celery does for a lost worker,
                 // an acks_late message is requeued with reject_on_worker_lost, else failed with WorkerLostError.
                 if (rejectOnWorkerLost)
                 {
+                    await _events.TaskAsync(EventNames.TaskRejected, new JsonObject { ["uuid"] = request.Id, ["requeue"] = true }).ConfigureAwait(false);
                     return Settle.Requeue;
                 }
 
-                await _results.StoreAsync(request, TaskStates.Failure, CeleryExceptions.WorkerLost("Worker exited prematurely: cold shutdown interrupted the task").ToJson()).ConfigureAwait(false);
+                var lost = CeleryExceptions.WorkerLost("Worker exited prematurely: cold shutdown interrupted the task");
+                await _results.StoreAsync(request, TaskStates.Failure, lost.ToJson()).ConfigureAwait(false);
+                await FailedEventAsync(request.Id, lost, null).ConfigureAwait(false);
                 return Settle.Ack;
         }
     }
@@ -258,6 +271,7 @@ internal sealed partial class TaskRunner
         Cancel(r, CancelReason.HardTimeLimit);
         _logger.HardTimeLimit(request.DisplayName, request.Id, seconds);
         await _results.StoreAsync(request, TaskStates.Failure, CeleryExceptions.TimeLimitExceeded(seconds).ToJson()).ConfigureAwait(false);
+        await FailedEventAsync(request.Id, CeleryExceptions.TimeLimitExceeded(seconds), null).ConfigureAwait(false);
         if (!r.Definition.IsAsync)
         {
             // The blocking body still holds its thread; keep the pool's capacity with a fresh one.
@@ -268,6 +282,12 @@ internal sealed partial class TaskRunner
         _ = execution.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         return Settle.Ack;
     }
+
+    private ValueTask FailedEventAsync(string id, ExceptionInfo info, string? traceback) =>
+        _events.TaskAsync(EventNames.TaskFailed, new JsonObject { ["uuid"] = id, ["exception"] = info.ToString(), ["traceback"] = traceback });
+
+    private ValueTask RevokedEventAsync(string id, bool terminated, bool expired) =>
+        _events.TaskAsync(EventNames.TaskRevoked, new JsonObject { ["uuid"] = id, ["terminated"] = terminated, ["signum"] = terminated ? 15 : null, ["expired"] = expired });
 
     private static bool IsAutoretry(TaskDefinition definition, Exception ex) =>
         definition.Settings.AutoretryFor.Any(t => t.IsInstanceOfType(ex));

@@ -22,6 +22,7 @@ public sealed class WorkerHost : IAsyncDisposable
     private ExecutionPool? _pool;
     private ITransportConsumer? _consumer;
     private Control.Mailbox? _mailbox;
+    private WorkerEvents? _events;
     private Task _consumeLoop = Task.CompletedTask;
     private Task _dispatchLoop = Task.CompletedTask;
     private bool _started;
@@ -88,16 +89,18 @@ public sealed class WorkerHost : IAsyncDisposable
             }
 
             var results = new ResultWriter(_app, Hostname, _logger);
+            _events = new WorkerEvents(_app, Hostname, State, Options.SendTaskEvents);
             _syncThreads = new SyncTaskThreads(Options.Concurrency);
-            var runner = new TaskRunner(_app, Options, results, _syncThreads, State, _logger, Hostname);
+            var runner = new TaskRunner(_app, Options, results, _syncThreads, State, _events, _logger, Hostname);
             _pool = new ExecutionPool(Options.Concurrency, runner);
             _consumer = await transport.ConsumeAsync(Queues, BasePrefetch, cancellationToken).ConfigureAwait(false);
-            var admission = new Admission(_app, _pool, results, State, _logger, Hostname, BasePrefetch);
+            var admission = new Admission(_app, _pool, results, State, _events, _logger, Hostname, BasePrefetch);
             _app.Revocations.Revoked += OnRevoked;
 
             _mailbox = new Control.Mailbox(_app, Hostname, new Control.ControlHandlers(), _logger);
             await _mailbox.StartAsync(cancellationToken).ConfigureAwait(false);
             _dispatchLoop = _pool.DispatchAsync(_stopDispatching.Token);
+            await _events.StartAsync().ConfigureAwait(false);
             _consumeLoop = ConsumeAsync(_consumer, admission);
             _started = true;
             if (_logger.IsEnabled(LogLevel.Information))
@@ -156,6 +159,11 @@ public sealed class WorkerHost : IAsyncDisposable
             if (_mailbox is not null)
             {
                 await _mailbox.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (_events is not null)
+            {
+                await _events.DisposeAsync().ConfigureAwait(false);
             }
 
             if (_consumer is not null)

@@ -15,6 +15,9 @@ public sealed record WorkerOptions
     /// <summary>Queues to consume (<c>-Q</c>); the default queue when empty.</summary>
     public IReadOnlyList<string> Queues { get; init; } = [];
 
+    /// <summary><c>worker_send_task_events</c> (<c>-E</c>): send task events; worker events are always sent.</summary>
+    public bool SendTaskEvents { get; init; }
+
     /// <summary>How long a warm shutdown waits for running tasks before cancelling them.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Celeriac.Events;
+
+namespace Celeriac.Worker;
+
+/// <summary>
+/// The worker's events: <c>worker-online</c>, a <c>worker-heartbeat</c> every 2 s and <c>worker-offline</c> always
+/// (as Celery sends the worker group even without <c>-E</c>); task events only while task events are enabled
+/// (<c>-E</c> / <c>worker_send_task_events</c>). Source: celery/worker/heartbeat.py, celery/worker/state.py.
+/// </summary>
+internal sealed class WorkerEvents : IAsyncDisposable
+{
+    private readonly CeleriacApp _app;
+    private readonly WorkerState _state;
+    private readonly EventDispatcher _dispatcher;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _heartbeats = Task.CompletedTask;
+    private volatile bool _taskEvents;
+
+    public WorkerEvents(CeleriacApp app, string hostname, WorkerState state, bool taskEvents)
+    {
+        _app = app;
+        _state = state;
+        _dispatcher = new EventDispatcher(app, hostname);
+        _taskEvents = taskEvents;
+    }
+
+    /// <summary>Whether task events are sent (changed at runtime by enable_events / disable_events).</summary>
+    public bool TaskEventsEnabled
+    {
+        get => _taskEvents;
+        set => _taskEvents = value;
+    }
+
+    public async Task StartAsync()
+    {
+        await _dispatcher.SendAsync(EventNames.WorkerOnline, WorkerFields()).ConfigureAwait(false);
+        _heartbeats = HeartbeatLoopAsync(_stop.Token);
+    }
+
+    public async ValueTask TaskAsync(string type, JsonObject fields)
+    {
+        if (_taskEvents)
+        {
+            await _dispatcher.SendAsync(type, fields).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _heartbeats.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await _dispatcher.SendAsync(EventNames.WorkerOffline, WorkerFields()).ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(EventNames.HeartbeatInterval, _app.TimeProvider, cancellationToken).ConfigureAwait(false);
+            await _dispatcher.SendAsync(EventNames.WorkerHeartbeat, WorkerFields(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private JsonObject WorkerFields() => new()
+    {
+        ["freq"] = EventNames.HeartbeatInterval.TotalSeconds,
+        ["active"] = _state.Active.Count,
+        ["processed"] = _state.Processed,
+        ["loadavg"] = LoadAverage(),
+        ["sw_ident"] = "celeriac",
+        ["sw_ver"] = typeof(WorkerEvents).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+        ["sw_sys"] = OperatingSystem.IsLinux() ? "Linux" : OperatingSystem.IsMacOS() ? "Darwin" : "Windows",
+    };
+
+    private static JsonArray LoadAverage()
+    {
+        // The 1, 5 and 15 minute load, rounded to 2 decimals as Celery reports it; zeros where the OS has none.
+        try
+        {
+            var parts = File.ReadAllText("/proc/loadavg").Split(' ');
+            return new JsonArray(
+                Math.Round(double.Parse(parts[0], CultureInfo.InvariantCulture), 2),
+                Math.Round(double.Parse(parts[1], CultureInfo.InvariantCulture), 2),
+                Math.Round(double.Parse(parts[2], CultureInfo.InvariantCulture), 2));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return new JsonArray(0.0, 0.0, 0.0);
+        }
+    }
+}
