@@ -85,8 +85,16 @@ public abstract partial class VirtualTransport : ITransport
 
         if (delivered == 0)
         {
-            // kombu drops such messages without a word; we at least say so.
-            LogUnroutable(exchange, routingKey);
+            // kombu drops such messages without a word. A task sent to a direct exchange nobody bound is a mistake
+            // worth a warning; an event or broadcast nobody listens to is normal.
+            if (type == ExchangeType.Direct)
+            {
+                LogUnroutable(exchange, routingKey);
+            }
+            else
+            {
+                LogUnheard(exchange, routingKey);
+            }
         }
     }
 
@@ -168,4 +176,7 @@ public abstract partial class VirtualTransport : ITransport
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Message to exchange '{Exchange}' with routing key '{RoutingKey}' matched no bound queue and was dropped")]
     private partial void LogUnroutable(string exchange, string routingKey);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "Message to {Exchange} exchange with routing key '{RoutingKey}' had no listener")]
+    private partial void LogUnheard(string exchange, string routingKey);
 }
