@@ -12,7 +12,7 @@ namespace Celeriac.Cli;
 /// app.RegisterTasks(typeof(Program).Assembly);
 /// return await app.RunAsync(args);
 /// </code>
-/// Commands: <c>worker</c>, <c>call</c>, <c>result</c>, <c>purge</c>, <c>status</c>.
+/// Commands: <c>worker</c>, <c>call</c>, <c>result</c>, <c>purge</c>, <c>status</c>, <c>inspect</c>, <c>control</c>.
 /// </summary>
 public static class CeleriacCli
 {
@@ -105,6 +105,8 @@ public static class CeleriacCli
         root.Subcommands.Add(ResultCommand.Create(app));
         root.Subcommands.Add(PurgeCommand.Create(app));
         root.Subcommands.Add(StatusCommand.Create(app));
+        root.Subcommands.Add(InspectCommand.Create(app));
+        root.Subcommands.Add(ControlCommand.Create(app));
         return root;
     }
 }

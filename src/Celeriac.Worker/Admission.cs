@@ -21,10 +21,10 @@ internal sealed class Admission
     private readonly WorkerEvents _events;
     private readonly ILogger _logger;
     private readonly string _hostname;
-    private readonly int _basePrefetch;
+    private readonly Func<int> _basePrefetch;
     private int _etaHeld;
 
-    public Admission(CeleriacApp app, ExecutionPool pool, ResultWriter results, WorkerState state, WorkerEvents events, ILogger logger, string hostname, int basePrefetch)
+    public Admission(CeleriacApp app, ExecutionPool pool, ResultWriter results, WorkerState state, WorkerEvents events, ILogger logger, string hostname, Func<int> basePrefetch)
     {
         _app = app;
         _pool = pool;
@@ -81,7 +81,7 @@ internal sealed class Admission
     private async Task HoldUntilEtaAsync(WorkerRequest request, DateTimeOffset eta, ITransportConsumer consumer, CancellationToken shutdown)
     {
         // A held ETA task keeps its message unacked; raising prefetch keeps it from starving the queue.
-        consumer.SetPrefetchCount(_basePrefetch == 0 ? 0 : _basePrefetch + Interlocked.Increment(ref _etaHeld));
+        UpdatePrefetch(consumer, Interlocked.Increment(ref _etaHeld));
         _state.Scheduled[request.Id] = request;
         try
         {
@@ -101,8 +101,15 @@ internal sealed class Admission
         finally
         {
             _state.Scheduled.TryRemove(request.Id, out _);
-            consumer.SetPrefetchCount(_basePrefetch == 0 ? 0 : _basePrefetch + Interlocked.Decrement(ref _etaHeld));
+            UpdatePrefetch(consumer, Interlocked.Decrement(ref _etaHeld));
         }
+    }
+
+    /// <summary>Prefetch = concurrency × multiplier, plus one per held ETA task (0 stays "no limit").</summary>
+    public void UpdatePrefetch(ITransportConsumer consumer, int etaHeld)
+    {
+        var prefetch = _basePrefetch();
+        consumer.SetPrefetchCount(prefetch == 0 ? 0 : prefetch + etaHeld);
     }
 
     private static JsonObject ReceivedFields(TaskMessage message)

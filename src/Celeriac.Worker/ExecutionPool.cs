@@ -13,7 +13,7 @@ internal sealed class ExecutionPool : IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly TaskRunner _runner;
     private readonly ConcurrentDictionary<Task, byte> _running = new();
-    private readonly int _concurrency;
+    private int _concurrency;
 
     public ExecutionPool(int concurrency, TaskRunner runner)
     {
@@ -22,7 +22,24 @@ internal sealed class ExecutionPool : IDisposable
         _runner = runner;
     }
 
-    public int Concurrency => _concurrency;
+    public int Concurrency => Volatile.Read(ref _concurrency);
+
+    /// <summary>Adds slots at once; removes them as running tasks end (a shrink never interrupts a task).</summary>
+    public void Resize(int delta)
+    {
+        Interlocked.Add(ref _concurrency, delta);
+        if (delta > 0)
+        {
+            _slots.Release(delta);
+        }
+        else
+        {
+            for (var i = 0; i < -delta; i++)
+            {
+                _ = _slots.WaitAsync();
+            }
+        }
+    }
 
     public int Running => _running.Count;
 

@@ -49,8 +49,10 @@ internal sealed partial class TaskRunner
         var settings = definition.Settings;
         var acksLate = settings.AcksLate ?? taskDefaults.AcksLate;
         var ignoreResult = (settings.IgnoreResult ?? taskDefaults.IgnoreResult) || request.Message.Headers.IgnoreResult;
-        var hard = request.Message.Headers.TimeLimit.Hard ?? (settings.TimeLimit ?? taskDefaults.TimeLimit)?.TotalSeconds;
-        var soft = request.Message.Headers.TimeLimit.Soft ?? (settings.SoftTimeLimit ?? taskDefaults.SoftTimeLimit)?.TotalSeconds;
+        // The call's limits, then the worker's runtime override (time_limit command), then the task's, then the app's.
+        _state.TimeLimits.TryGetValue(definition.Name, out var runtime);
+        var hard = request.Message.Headers.TimeLimit.Hard ?? runtime.Hard ?? (settings.TimeLimit ?? taskDefaults.TimeLimit)?.TotalSeconds;
+        var soft = request.Message.Headers.TimeLimit.Soft ?? runtime.Soft ?? (settings.SoftTimeLimit ?? taskDefaults.SoftTimeLimit)?.TotalSeconds;
 
         using var cancellation = new CancellationTokenSource();
         r.Cancellation = cancellation;

@@ -39,6 +39,9 @@ internal sealed class WorkerEvents : IAsyncDisposable
         _heartbeats = HeartbeatLoopAsync(_stop.Token);
     }
 
+    /// <summary>Sends a heartbeat now (the <c>heartbeat</c> control command, sent by monitors when they start).</summary>
+    public ValueTask HeartbeatNowAsync() => _dispatcher.SendAsync(EventNames.WorkerHeartbeat, WorkerFields());
+
     public async ValueTask TaskAsync(string type, JsonObject fields)
     {
         if (_taskEvents)

@@ -9,7 +9,7 @@ namespace Celeriac.Worker;
 /// (stop consuming, finish running tasks within <see cref="WorkerOptions.ShutdownTimeout"/>), then cold (cancel
 /// what still runs); every unacked message goes back to the broker.
 /// </summary>
-public sealed class WorkerHost : IAsyncDisposable
+public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
 {
     private readonly CeleriacApp _app;
     private readonly ILogger _logger;
@@ -23,6 +23,9 @@ public sealed class WorkerHost : IAsyncDisposable
     private ITransportConsumer? _consumer;
     private Control.Mailbox? _mailbox;
     private WorkerEvents? _events;
+    private Admission? _admission;
+    private int _concurrency;
+    private DateTimeOffset _startedAt;
     private Task _consumeLoop = Task.CompletedTask;
     private Task _dispatchLoop = Task.CompletedTask;
     private bool _started;
@@ -43,6 +46,7 @@ public sealed class WorkerHost : IAsyncDisposable
             throw new CeleriacConfigurationException("worker_prefetch_multiplier", $"must be 0 (no limit) or more, got {Options.PrefetchMultiplier}");
         }
 
+        _concurrency = Options.Concurrency;
         Hostname = NodeNames.Resolve(Options.Hostname, CeleriacApp.HostName);
         Queues = Options.Queues.Count > 0 ? Options.Queues : [app.Options.Task.DefaultQueue];
         _logger = app.LoggerFactory.CreateLogger("celeriac.worker");
@@ -66,7 +70,18 @@ public sealed class WorkerHost : IAsyncDisposable
     /// <summary>Completes when the worker has stopped (after a shutdown, or when its consumer fails).</summary>
     public Task Completion => _completion.Task;
 
-    private int BasePrefetch => Options.PrefetchMultiplier == 0 ? 0 : Options.Concurrency * Options.PrefetchMultiplier;
+    /// <summary>Tasks run at once now (changed at runtime by pool_grow / pool_shrink).</summary>
+    public int Concurrency => Volatile.Read(ref _concurrency);
+
+    CeleriacApp Control.IWorkerControl.App => _app;
+
+    WorkerEvents Control.IWorkerControl.Events => _events ?? throw new InvalidOperationException("the worker is not started");
+
+    DateTimeOffset Control.IWorkerControl.StartedAt => _startedAt;
+
+    BrokerUrl Control.IWorkerControl.Broker => _app.BrokerOptionsUrl;
+
+    private int BasePrefetch => Options.PrefetchMultiplier == 0 ? 0 : Concurrency * Options.PrefetchMultiplier;
 
     /// <summary>Declares the queues and starts consuming.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -94,10 +109,12 @@ public sealed class WorkerHost : IAsyncDisposable
             var runner = new TaskRunner(_app, Options, results, _syncThreads, State, _events, _logger, Hostname);
             _pool = new ExecutionPool(Options.Concurrency, runner);
             _consumer = await transport.ConsumeAsync(Queues, BasePrefetch, cancellationToken).ConfigureAwait(false);
-            var admission = new Admission(_app, _pool, results, State, _events, _logger, Hostname, BasePrefetch);
+            var admission = new Admission(_app, _pool, results, State, _events, _logger, Hostname, () => BasePrefetch);
+            _admission = admission;
+            _startedAt = _app.TimeProvider.GetUtcNow();
             _app.Revocations.Revoked += OnRevoked;
 
-            _mailbox = new Control.Mailbox(_app, Hostname, new Control.ControlHandlers(), _logger);
+            _mailbox = new Control.Mailbox(_app, Hostname, new Control.ControlHandlers(this), _logger);
             await _mailbox.StartAsync(cancellationToken).ConfigureAwait(false);
             _dispatchLoop = _pool.DispatchAsync(_stopDispatching.Token);
             await _events.StartAsync().ConfigureAwait(false);
@@ -206,6 +223,24 @@ public sealed class WorkerHost : IAsyncDisposable
             TaskRunner.Cancel(r, CancelReason.Shutdown);
         }
     }
+
+    void Control.IWorkerControl.ResizePool(int delta)
+    {
+        if (delta == 0 || _pool is null || _syncThreads is null || Concurrency + delta < 1)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _concurrency, delta);
+        _pool.Resize(delta);
+        _syncThreads.Resize(delta);
+        if (_consumer is not null)
+        {
+            _admission?.UpdatePrefetch(_consumer, _admission.EtaHeld);
+        }
+    }
+
+    void Control.IWorkerControl.BeginShutdown() => _ = Task.Run(() => StopAsync(CancellationToken.None));
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

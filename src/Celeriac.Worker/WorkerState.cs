@@ -14,6 +14,9 @@ public sealed class WorkerState
 
     internal ConcurrentDictionary<string, WorkerRequest> Scheduled { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Time limits set at runtime by the <c>time_limit</c> command, by task name.</summary>
+    internal ConcurrentDictionary<string, Protocol.TimeLimit> TimeLimits { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Tasks finished since start (any outcome), by task name.</summary>
     public IReadOnlyDictionary<string, long> ProcessedByName => new Dictionary<string, long>(_processed, StringComparer.Ordinal);
 

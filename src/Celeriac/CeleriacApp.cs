@@ -145,11 +145,14 @@ public sealed partial class CeleriacApp : IAsyncDisposable
     /// <summary>A handle on a result by task id.</summary>
     public AsyncResult AsyncResult(string taskId) => new(taskId, this);
 
-    /// <summary>Revokes tasks in this process's workers; <paramref name="terminate"/> cancels running ones.</summary>
-    public ValueTask RevokeAsync(string taskId, bool terminate = false, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Revokes a task in every worker — this process's at once, the others by a remote-control broadcast;
+    /// <paramref name="terminate"/> cancels it where it is running.
+    /// </summary>
+    public async ValueTask RevokeAsync(string taskId, bool terminate = false, CancellationToken cancellationToken = default)
     {
         Revocations.Revoke([taskId], terminate);
-        return ValueTask.CompletedTask;
+        await Control.RevokeAsync([taskId], terminate, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

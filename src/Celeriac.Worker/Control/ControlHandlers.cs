@@ -1,24 +1,76 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
+using Celeriac.Protocol;
 
 namespace Celeriac.Worker.Control;
 
 /// <summary>
-/// The remote-control commands this worker answers, by Celery's method names, with Celery's reply shapes.
+/// The remote-control commands this worker answers, by Celery's method names and with Celery's reply shapes, so
+/// Celery's own <c>inspect</c>/<c>control</c> read them. A handler returning <see cref="NoReply"/> sends nothing.
 /// Source: celery/worker/control.py.
 /// </summary>
 internal sealed class ControlHandlers
 {
-    private readonly Dictionary<string, Func<JsonObject, ValueTask<JsonNode?>>> _handlers = new(StringComparer.Ordinal);
+    /// <summary>Marks a command that is not answered (Celery's <c>shutdown</c>).</summary>
+    public static readonly JsonObject NoReply = new() { ["__no_reply__"] = true };
 
-    public ControlHandlers()
+    private readonly Dictionary<string, Func<JsonObject, JsonNode?>> _handlers = new(StringComparer.Ordinal);
+    private readonly IWorkerControl _worker;
+
+    public ControlHandlers(IWorkerControl worker)
     {
-        _handlers["ping"] = _ => ValueTask.FromResult<JsonNode?>(new JsonObject { ["ok"] = "pong" });
+        _worker = worker;
+        _handlers["ping"] = _ => Ok("pong");
+        _handlers["clock"] = _ => new JsonObject { ["clock"] = _worker.App.Clock.Value };
+        _handlers["stats"] = _ => Stats();
+        _handlers["active"] = a => new JsonArray([.. _worker.State.Active.Values.Select(r => (JsonNode)RequestInfo.Of(r, Bool(a, "safe")))]);
+        _handlers["reserved"] = _ => new JsonArray([.. _worker.State.Reserved.Values.Select(r => (JsonNode)RequestInfo.Of(r))]);
+        _handlers["scheduled"] = _ => new JsonArray([.. _worker.State.Scheduled.Values.Select(r => (JsonNode)new JsonObject
+        {
+            ["eta"] = r.Request.Eta is { } eta ? WireTime.FormatAware(eta) : null,
+            ["priority"] = 6,
+            ["request"] = RequestInfo.Of(r),
+        })]);
+        _handlers["revoked"] = _ => new JsonArray([.. _worker.App.Revocations.Ids.Order(StringComparer.Ordinal).Select(id => (JsonNode)id)]);
+        _handlers["registered"] = _ => new JsonArray([.. _worker.App.Tasks.All.Select(t => t.Name).Where(n => !n.StartsWith("celery.", StringComparison.Ordinal)).Select(n => (JsonNode)n)]);
+        _handlers["active_queues"] = _ => new JsonArray([.. _worker.Queues.Select(q => (JsonNode)QueueInfo(q))]);
+        _handlers["query_task"] = QueryTask;
+        _handlers["conf"] = _ => Conf();
+        _handlers["report"] = _ => Ok(Report());
+        _handlers["hello"] = Hello;
+        _handlers["revoke"] = a => Revoke(a, Bool(a, "terminate"));
+        _handlers["terminate"] = a => Revoke(a, terminate: true);
+        _handlers["enable_events"] = _ => ToggleEvents(true);
+        _handlers["disable_events"] = _ => ToggleEvents(false);
+        _handlers["heartbeat"] = args =>
+        {
+            _ = _worker.Events.HeartbeatNowAsync().AsTask();
+            return null;
+        };
+        _handlers["time_limit"] = TimeLimit;
+        _handlers["pool_grow"] = a =>
+        {
+            _worker.ResizePool(Int(a, "n") ?? 1);
+            return Ok("pool will grow");
+        };
+        _handlers["pool_shrink"] = a =>
+        {
+            var n = Math.Min(Int(a, "n") ?? 1, _worker.Concurrency - 1);
+            _worker.ResizePool(-n);
+            return Ok("pool will shrink");
+        };
+        _handlers["shutdown"] = _ =>
+        {
+            _worker.BeginShutdown();
+            return NoReply;
+        };
     }
 
     public IReadOnlyCollection<string> Methods => _handlers.Keys;
 
     /// <summary>Runs <paramref name="method"/>; an unknown one or a failing handler gives Celery's error reply.</summary>
-    public async ValueTask<JsonNode?> HandleAsync(string method, JsonObject arguments)
+    public JsonNode? Handle(string method, JsonObject arguments)
     {
         if (!_handlers.TryGetValue(method, out var handler))
         {
@@ -27,11 +79,223 @@ internal sealed class ControlHandlers
 
         try
         {
-            return await handler(arguments).ConfigureAwait(false);
+            return handler(arguments);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             return new JsonObject { ["error"] = $"{ex.GetType().Name}('{ex.Message}')" };
         }
     }
+
+    private static JsonObject Ok(string text) => new() { ["ok"] = text };
+
+    private static bool Bool(JsonObject a, string key) => a[key] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.True;
+
+    private static int? Int(JsonObject a, string key) => JsonNumbers.TryGetInt32(a[key], out var i) ? i : null;
+
+    private static double? Double(JsonObject a, string key) => JsonNumbers.TryGetDouble(a[key], out var d) ? d : null;
+
+    private static List<string> Ids(JsonNode? node) => node switch
+    {
+        JsonArray list => [.. list.Select(n => n?.ToString()).OfType<string>()],
+        JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.String => [v.GetValue<string>()],
+        _ => [],
+    };
+
+    private JsonObject Revoke(JsonObject a, bool terminate)
+    {
+        var ids = Ids(a["task_id"]);
+        if (!terminate)
+        {
+            _worker.App.Revocations.Revoke(ids, terminate: false);
+            return Ok($"tasks {string.Join(", ", ids)} flagged as revoked");
+        }
+
+        var running = ids.Where(_worker.State.Active.ContainsKey).ToList();
+        _worker.App.Revocations.Revoke(ids, terminate: true);
+        return Ok(running.Count == 0 ? "terminate: tasks unknown" : "terminate: " + string.Join(", ", running));
+    }
+
+    private JsonObject ToggleEvents(bool enable)
+    {
+        var was = _worker.Events.TaskEventsEnabled;
+        _worker.Events.TaskEventsEnabled = enable;
+        var what = enable ? "enabled" : "disabled";
+        return Ok(was == enable ? $"task events already {what}" : $"task events {what}");
+    }
+
+    private JsonObject TimeLimit(JsonObject a)
+    {
+        var name = a["task_name"]?.ToString() ?? string.Empty;
+        if (!_worker.App.Tasks.TryGet(name, out _))
+        {
+            return new JsonObject { ["error"] = "unknown task" };
+        }
+
+        _worker.State.TimeLimits[name] = new Protocol.TimeLimit(Double(a, "hard"), Double(a, "soft"));
+        return Ok("time limits set successfully");
+    }
+
+    private JsonObject QueryTask(JsonObject a)
+    {
+        var reply = new JsonObject();
+        foreach (var id in Ids(a["ids"]))
+        {
+            if (_worker.State.Active.TryGetValue(id, out var active))
+            {
+                reply[id] = new JsonArray("active", RequestInfo.Of(active));
+            }
+            else if (_worker.State.Reserved.TryGetValue(id, out var reserved))
+            {
+                reply[id] = new JsonArray("reserved", RequestInfo.Of(reserved));
+            }
+            else if (_worker.State.Scheduled.TryGetValue(id, out var scheduled))
+            {
+                reply[id] = new JsonArray("scheduled", RequestInfo.Of(scheduled));
+            }
+        }
+
+        return reply;
+    }
+
+    private JsonObject? Hello(JsonObject a)
+    {
+        if (a["from_node"]?.ToString() == _worker.Hostname)
+        {
+            return null;
+        }
+
+        if (a["revoked"] is JsonObject theirs)
+        {
+            var merged = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+            foreach (var (id, at) in theirs)
+            {
+                merged[id] = JsonNumbers.TryGetDouble(at, out var ts) ? DateTimeOffset.FromUnixTimeMilliseconds((long)(ts * 1000)) : _worker.App.TimeProvider.GetUtcNow();
+            }
+
+            _worker.App.Revocations.Merge(merged);
+        }
+
+        var mine = new JsonObject();
+        foreach (var (id, at) in _worker.App.Revocations.Snapshot())
+        {
+            mine[id] = WireTime.ToUnixSeconds(at);
+        }
+
+        return new JsonObject { ["revoked"] = mine, ["clock"] = _worker.App.Clock.Value };
+    }
+
+    private JsonObject Stats()
+    {
+        var total = new JsonObject();
+        foreach (var (name, count) in _worker.State.ProcessedByName.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            total[name] = count;
+        }
+
+        var url = _worker.Broker;
+        using var process = Process.GetCurrentProcess();
+        return new JsonObject
+        {
+            ["total"] = total,
+            ["pid"] = Environment.ProcessId,
+            ["clock"] = _worker.App.Clock.Value.ToString(CultureInfo.InvariantCulture),
+            ["uptime"] = (long)(_worker.App.TimeProvider.GetUtcNow() - _worker.StartedAt).TotalSeconds,
+            ["pool"] = new JsonObject
+            {
+                ["max-concurrency"] = _worker.Concurrency,
+                ["threads"] = _worker.Concurrency,
+                ["implementation"] = "celeriac:async",
+            },
+            ["broker"] = new JsonObject
+            {
+                ["hostname"] = url.Host,
+                ["userid"] = url.UserName,
+                ["virtual_host"] = url.Path,
+                ["port"] = url.Port,
+                ["insist"] = false,
+                ["ssl"] = url.Scheme is "rediss" or "amqps",
+                ["transport"] = _worker.App.Transport.Capabilities.Name,
+                ["connect_timeout"] = _worker.App.Options.Broker.ConnectionTimeout.TotalSeconds,
+                ["transport_options"] = new JsonObject([.. _worker.App.Options.Broker.TransportOptions.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))]),
+                ["login_method"] = null,
+                ["uri_prefix"] = null,
+                ["heartbeat"] = 120.0,
+                ["failover_strategy"] = "round-robin",
+                ["alternates"] = new JsonArray(),
+            },
+            ["prefetch_count"] = _worker.PrefetchCount,
+            ["rusage"] = new JsonObject
+            {
+                ["utime"] = process.UserProcessorTime.TotalSeconds,
+                ["stime"] = process.PrivilegedProcessorTime.TotalSeconds,
+                ["maxrss"] = process.PeakWorkingSet64 / 1024,
+            },
+        };
+    }
+
+    private static JsonObject QueueInfo(string queue) => new()
+    {
+        ["name"] = queue,
+        ["exchange"] = new JsonObject
+        {
+            ["name"] = queue,
+            ["type"] = "direct",
+            ["arguments"] = null,
+            ["durable"] = true,
+            ["passive"] = false,
+            ["auto_delete"] = false,
+            ["delivery_mode"] = null,
+            ["no_declare"] = false,
+        },
+        ["routing_key"] = queue,
+        ["queue_arguments"] = null,
+        ["binding_arguments"] = null,
+        ["consumer_arguments"] = null,
+        ["durable"] = true,
+        ["exclusive"] = false,
+        ["auto_delete"] = false,
+        ["no_ack"] = false,
+        ["alias"] = null,
+        ["bindings"] = new JsonArray(),
+        ["no_declare"] = null,
+        ["expires"] = null,
+        ["message_ttl"] = null,
+        ["max_length"] = null,
+        ["max_length_bytes"] = null,
+        ["max_priority"] = null,
+    };
+
+    private JsonObject Conf()
+    {
+        var o = _worker.App.Options;
+        return new JsonObject
+        {
+            ["broker_url"] = _worker.Broker.Redacted,
+            ["result_backend"] = o.ResultBackend is null ? null : Transport.BrokerUrl.Parse(o.ResultBackend).Redacted,
+            ["timezone"] = o.Timezone,
+            ["task_default_queue"] = o.Task.DefaultQueue,
+            ["task_serializer"] = o.Task.Serializer,
+            ["accept_content"] = new JsonArray([.. o.Task.AcceptContent.Select(c => (JsonNode)c)]),
+            ["task_acks_late"] = o.Task.AcksLate,
+            ["task_reject_on_worker_lost"] = o.Task.RejectOnWorkerLost,
+            ["task_track_started"] = o.Task.TrackStarted,
+            ["task_ignore_result"] = o.Task.IgnoreResult,
+            ["task_default_retry_delay"] = o.Task.DefaultRetryDelay.TotalSeconds,
+            ["task_time_limit"] = o.Task.TimeLimit?.TotalSeconds,
+            ["task_soft_time_limit"] = o.Task.SoftTimeLimit?.TotalSeconds,
+            ["result_expires"] = o.Result.Expires?.TotalSeconds,
+            ["result_extended"] = o.Result.Extended,
+            ["worker_concurrency"] = _worker.Concurrency,
+            ["worker_prefetch_multiplier"] = _worker.Options.PrefetchMultiplier,
+            ["worker_send_task_events"] = _worker.Events.TaskEventsEnabled,
+        };
+    }
+
+    private string Report() =>
+        $"""
+        software -> celeriac:{typeof(ControlHandlers).Assembly.GetName().Version?.ToString(3)} (.NET {Environment.Version}) os:{System.Runtime.InteropServices.RuntimeInformation.OSDescription}
+        node -> {_worker.Hostname} pid:{Environment.ProcessId}
+        settings -> transport:{_worker.App.Transport.Capabilities.Name} results:{(_worker.App.Options.ResultBackend is null ? "disabled" : _worker.App.Backend.Capabilities.Name)}
+        """;
 }

@@ -115,8 +115,8 @@ internal sealed partial class Mailbox : IAsyncDisposable
             return;
         }
 
-        var result = await _handlers.HandleAsync(request.Method, request.Arguments).ConfigureAwait(false);
-        if (request.Ticket is null || request.ReplyTo is not { } replyTo)
+        var result = _handlers.Handle(request.Method, request.Arguments);
+        if (request.Ticket is null || request.ReplyTo is not { } replyTo || ReferenceEquals(result, ControlHandlers.NoReply))
         {
             return;
         }

@@ -105,7 +105,7 @@ public class AsyncResult
 
     /// <summary>
     /// Revokes the task: workers discard it when it arrives, or cancel it when running and
-    /// <paramref name="terminate"/> is set. Reaches the workers this app hosts.
+    /// <paramref name="terminate"/> is set. Broadcast to every worker on the broker.
     /// </summary>
     public ValueTask RevokeAsync(bool terminate = false, CancellationToken cancellationToken = default) =>
         App.RevokeAsync(Id, terminate, cancellationToken);

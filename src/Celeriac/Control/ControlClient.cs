@@ -108,6 +108,55 @@ public sealed class ControlClient
         return replies;
     }
 
+    /// <summary>
+    /// Sends a command without waiting for replies (Celery's cast), e.g. <c>revoke</c> broadcast to every worker.
+    /// </summary>
+    public async Task CastAsync(string method, JsonObject? arguments = null, IReadOnlyList<string>? destination = null, CancellationToken cancellationToken = default)
+    {
+        var transport = _app.Transport;
+        await transport.DeclareExchangeAsync(new ExchangeDeclaration(PidboxNames.Exchange, ExchangeType.Fanout, Durable: false), cancellationToken).ConfigureAwait(false);
+        var request = new PidboxRequest { Method = method, Arguments = arguments ?? [], Destination = destination };
+        var message = new TransportMessage
+        {
+            Body = request.Encode(),
+            Headers = new JsonObject { [PidboxNames.ClockHeader] = _app.Clock.Forward(), [PidboxNames.ExpiresHeader] = 0 },
+            Properties = new MessageProperties { DeliveryMode = 2, Priority = 0 },
+        };
+        await transport.PublishAsync(message, PidboxNames.Exchange, string.Empty, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends an inspect command and merges the replies into one <c>{nodename: result}</c> map, as
+    /// Celery's <c>app.control.inspect()</c> does.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, JsonNode?>> InspectAsync(
+        string method,
+        JsonObject? arguments = null,
+        IReadOnlyList<string>? destination = null,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        var replies = await BroadcastAsync(method, arguments, destination, timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var merged = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal);
+        foreach (var reply in replies)
+        {
+            foreach (var (node, value) in reply)
+            {
+                merged[node] = value?.DeepClone();
+            }
+        }
+
+        return merged;
+    }
+
+    /// <summary>Revokes tasks on every worker; <paramref name="terminate"/> cancels running ones.</summary>
+    public Task RevokeAsync(IReadOnlyList<string> taskIds, bool terminate = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(taskIds);
+        var args = new JsonObject { ["task_id"] = new JsonArray([.. taskIds.Select(id => (JsonNode)id)]), ["terminate"] = terminate, ["signal"] = "SIGTERM" };
+        return CastAsync("revoke", args, cancellationToken: cancellationToken);
+    }
+
     /// <summary>Pings workers; returns the node names that answered <c>pong</c>.</summary>
     public async Task<IReadOnlyList<string>> PingAsync(IReadOnlyList<string>? destination = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {

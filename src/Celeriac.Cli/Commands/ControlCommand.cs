@@ -1,0 +1,86 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Celeriac.Cli.Commands;
+
+/// <summary><c>control METHOD ARGS</c>: change workers at runtime. Source: celery/bin/control.py (control).</summary>
+internal static class ControlCommand
+{
+    private static readonly string[] Methods = ["revoke", "terminate", "enable_events", "disable_events", "heartbeat", "shutdown", "time_limit", "pool_grow", "pool_shrink"];
+
+    public static Command Create(CeleriacApp? app)
+    {
+        var method = new Argument<string>("method") { Description = "One of: " + string.Join(", ", Methods) };
+        method.AcceptOnlyFromAmong(Methods);
+        var rest = new Argument<string[]>("args") { Description = "revoke/terminate: task ids; time_limit: task soft hard; pool_grow/pool_shrink: n", Arity = ArgumentArity.ZeroOrMore };
+        var terminate = new Option<bool>("--terminate") { Description = "revoke: also cancel the task where it runs" };
+        var destination = new Option<string?>("--destination", "-d") { Description = "Comma-separated node names" };
+        var timeout = new Option<double>("--timeout", "-t") { Description = "Seconds to wait for replies", DefaultValueFactory = _ => 1 };
+        var command = new Command("control", "Control workers: revoke, terminate, enable_events, disable_events, heartbeat, shutdown, time_limit, pool_grow, pool_shrink") { method, rest, terminate, destination, timeout };
+        CommandRunner.SetAction(command, app, async (app, parse, cancellationToken) =>
+        {
+            var name = parse.GetValue(method)!;
+            var values = parse.GetValue(rest) ?? [];
+            var args = Arguments(name, values, parse.GetValue(terminate));
+            var dest = Destination(parse.GetValue(destination));
+            if (name == "shutdown")
+            {
+                await app.Control.CastAsync(name, args, dest, cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
+            var replies = await app.Control.InspectAsync(name, args, dest, TimeSpan.FromSeconds(parse.GetValue(timeout)), cancellationToken).ConfigureAwait(false);
+            if (replies.Count == 0)
+            {
+                throw new CommandException("No nodes replied within time constraint", ExitCodes.Unavailable);
+            }
+
+            foreach (var (node, reply) in replies)
+            {
+                await parse.InvocationConfiguration.Output.WriteLineAsync(ReplyPrinter.Format(node, reply)).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static IReadOnlyList<string>? Destination(string? text) =>
+        text?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static JsonObject Arguments(string name, string[] values, bool terminate)
+    {
+        switch (name)
+        {
+            case "revoke":
+            case "terminate":
+                if (values.Length == 0)
+                {
+                    throw new CommandException($"{name} needs at least one task id", ExitCodes.Usage);
+                }
+
+                return new JsonObject
+                {
+                    ["task_id"] = new JsonArray([.. values.Select(v => (JsonNode)v)]),
+                    ["terminate"] = terminate || name == "terminate",
+                    ["signal"] = "SIGTERM",
+                };
+            case "time_limit":
+                if (values.Length is < 2 or > 3)
+                {
+                    throw new CommandException("time_limit needs: task_name soft_secs [hard_secs]", ExitCodes.Usage);
+                }
+
+                return new JsonObject { ["task_name"] = values[0], ["soft"] = Seconds(values[1]), ["hard"] = values.Length == 3 ? Seconds(values[2]) : null };
+            case "pool_grow":
+            case "pool_shrink":
+                return new JsonObject { ["n"] = values.Length == 0 ? 1 : int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new CommandException($"{name}: '{values[0]}' is not a positive whole number", ExitCodes.Usage) };
+            default:
+                return [];
+        }
+    }
+
+    private static double Seconds(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : throw new CommandException($"'{text}' is not a number of seconds", ExitCodes.Usage);
+}
