@@ -16,6 +16,8 @@ internal sealed class Admission
 {
     private readonly CeleriacApp _app;
     private readonly ExecutionPool _pool;
+    private readonly RateLimiter _limiter;
+    private readonly bool _rateLimitsOff;
     private readonly ResultWriter _results;
     private readonly WorkerState _state;
     private readonly WorkerEvents _events;
@@ -24,10 +26,12 @@ internal sealed class Admission
     private readonly Func<int> _basePrefetch;
     private int _etaHeld;
 
-    public Admission(CeleriacApp app, ExecutionPool pool, ResultWriter results, WorkerState state, WorkerEvents events, ILogger logger, string hostname, Func<int> basePrefetch)
+    public Admission(CeleriacApp app, ExecutionPool pool, ResultWriter results, WorkerState state, WorkerEvents events, ILogger logger, string hostname, Func<int> basePrefetch, RateLimiter limiter, bool rateLimitsOff)
     {
         _app = app;
         _pool = pool;
+        _limiter = limiter;
+        _rateLimitsOff = rateLimitsOff;
         _results = results;
         _state = state;
         _events = events;
@@ -75,7 +79,7 @@ internal sealed class Admission
         }
 
         _state.Reserved[request.Id] = workerRequest;
-        _pool.Enqueue(workerRequest);
+        Release(workerRequest);
     }
 
     private async Task HoldUntilEtaAsync(WorkerRequest request, DateTimeOffset eta, ITransportConsumer consumer, CancellationToken shutdown)
@@ -92,7 +96,7 @@ internal sealed class Admission
             }
 
             _state.Reserved[request.Id] = request;
-            _pool.Enqueue(request);
+            Release(request);
         }
         catch (OperationCanceledException)
         {
@@ -102,6 +106,19 @@ internal sealed class Admission
         {
             _state.Scheduled.TryRemove(request.Id, out _);
             UpdatePrefetch(consumer, Interlocked.Decrement(ref _etaHeld));
+        }
+    }
+
+    /// <summary>Rate limits apply after the ETA, as in Celery; limited requests wait unacked and take no slot.</summary>
+    private void Release(WorkerRequest request)
+    {
+        if (_rateLimitsOff)
+        {
+            _pool.Enqueue(request);
+        }
+        else
+        {
+            _limiter.Admit(request, request.Definition.RatePerSecond);
         }
     }
 

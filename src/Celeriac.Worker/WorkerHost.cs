@@ -79,6 +79,11 @@ public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
 
     DateTimeOffset Control.IWorkerControl.StartedAt => _startedAt;
 
+    /// <summary>Runtime rate limits (the <c>rate_limit</c> control command).</summary>
+    internal RateLimiter? RateLimits { get; private set; }
+
+    RateLimiter Control.IWorkerControl.RateLimits => RateLimits ?? throw new InvalidOperationException("the worker is not started");
+
     BrokerUrl Control.IWorkerControl.Broker => _app.BrokerOptionsUrl;
 
     private int BasePrefetch => Options.PrefetchMultiplier == 0 ? 0 : Concurrency * Options.PrefetchMultiplier;
@@ -109,7 +114,9 @@ public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
             var runner = new TaskRunner(_app, Options, results, _syncThreads, State, _events, _logger, Hostname);
             _pool = new ExecutionPool(Options.Concurrency, runner);
             _consumer = await transport.ConsumeAsync(Queues, BasePrefetch, cancellationToken).ConfigureAwait(false);
-            var admission = new Admission(_app, _pool, results, State, _events, _logger, Hostname, () => BasePrefetch);
+            var pool = _pool;
+            RateLimits = new RateLimiter(_app.TimeProvider, pool.Enqueue, _shutdown.Token);
+            var admission = new Admission(_app, _pool, results, State, _events, _logger, Hostname, () => BasePrefetch, RateLimits, Options.DisableRateLimits);
             _admission = admission;
             _startedAt = _app.TimeProvider.GetUtcNow();
             _app.Revocations.Revoked += OnRevoked;

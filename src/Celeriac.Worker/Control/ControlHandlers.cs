@@ -49,6 +49,7 @@ internal sealed class ControlHandlers
             return null;
         };
         _handlers["time_limit"] = TimeLimit;
+        _handlers["rate_limit"] = SetRateLimit;
         _handlers["pool_grow"] = a =>
         {
             _worker.ResizePool(Int(a, "n") ?? 1);
@@ -134,6 +135,28 @@ internal sealed class ControlHandlers
 
         _worker.State.TimeLimits[name] = new Protocol.TimeLimit(Double(a, "hard"), Double(a, "soft"));
         return Ok("time limits set successfully");
+    }
+
+    private JsonObject SetRateLimit(JsonObject a)
+    {
+        var name = a["task_name"]?.ToString() ?? string.Empty;
+        if (!_worker.App.Tasks.TryGet(name, out _))
+        {
+            return new JsonObject { ["error"] = "unknown task" };
+        }
+
+        double? rate;
+        try
+        {
+            rate = Tasks.RateLimit.Parse(a["rate_limit"]?.ToString());
+        }
+        catch (FormatException ex)
+        {
+            return new JsonObject { ["error"] = ex.Message };
+        }
+
+        _worker.RateLimits.SetRate(name, rate);
+        return Ok(rate is null ? "rate limit disabled successfully" : "new rate limit set successfully");
     }
 
     private JsonObject QueryTask(JsonObject a)

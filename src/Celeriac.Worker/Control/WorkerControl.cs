@@ -29,6 +29,8 @@ internal interface IWorkerControl
     /// <summary>Starts a warm shutdown without waiting for it.</summary>
     void BeginShutdown();
 
+    RateLimiter RateLimits { get; }
+
     /// <summary>The broker URL, for <c>stats</c>.</summary>
     BrokerUrl Broker { get; }
 }

@@ -18,6 +18,9 @@ public sealed record WorkerOptions
     /// <summary><c>worker_send_task_events</c> (<c>-E</c>): send task events; worker events are always sent.</summary>
     public bool SendTaskEvents { get; init; }
 
+    /// <summary><c>worker_disable_rate_limits</c>: ignore every task's rate limit.</summary>
+    public bool DisableRateLimits { get; init; }
+
     /// <summary>How long a warm shutdown waits for running tasks before cancelling them.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -52,6 +52,9 @@ public sealed class CeleriacTaskAttribute : Attribute
     /// <summary>The task's default queue.</summary>
     public string? Queue { get; set; }
 
+    /// <summary><c>rate_limit</c>, e.g. <c>"10/m"</c>.</summary>
+    public string? RateLimit { get; set; }
+
     internal TaskSettings ToSettings() => new()
     {
         AcksLate = AcksLate ? true : null,
@@ -64,5 +67,6 @@ public sealed class CeleriacTaskAttribute : Attribute
         TimeLimit = TimeLimitSeconds > 0 ? TimeSpan.FromSeconds(TimeLimitSeconds) : null,
         SoftTimeLimit = SoftTimeLimitSeconds > 0 ? TimeSpan.FromSeconds(SoftTimeLimitSeconds) : null,
         Queue = Queue,
+        RateLimit = RateLimit,
     };
 }

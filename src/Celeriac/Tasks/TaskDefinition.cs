@@ -15,6 +15,14 @@ public sealed class TaskDefinition
         Name = name;
         Method = method;
         Settings = settings;
+        try
+        {
+            RatePerSecond = RateLimit.Parse(settings.RateLimit);
+        }
+        catch (FormatException ex)
+        {
+            throw new ArgumentException($"task '{name}': {ex.Message}", nameof(settings), ex);
+        }
         Invoker = new TaskInvoker(name, method, target);
     }
 
@@ -23,6 +31,9 @@ public sealed class TaskDefinition
 
     /// <summary>The task's own settings (null values fall back to the app's).</summary>
     public TaskSettings Settings { get; }
+
+    /// <summary>The parsed <see cref="TaskSettings.RateLimit"/> in tasks per second, or null.</summary>
+    public double? RatePerSecond { get; }
 
     /// <summary>The method that runs.</summary>
     public MethodInfo Method { get; }

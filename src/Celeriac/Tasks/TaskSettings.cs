@@ -45,6 +45,9 @@ public sealed record TaskSettings
     /// <summary><c>soft_time_limit</c>.</summary>
     public TimeSpan? SoftTimeLimit { get; init; }
 
+    /// <summary><c>rate_limit</c>: <c>"10/s"</c>, <c>"100/m"</c>, <c>"1000/h"</c>; per worker, no bursts.</summary>
+    public string? RateLimit { get; init; }
+
     /// <summary>The default queue of this task.</summary>
     public string? Queue { get; init; }
 
