@@ -29,7 +29,7 @@ public static class CeleriacConfiguration
         CelerySettings.TaskDefaultRetryDelay, CelerySettings.TaskMaxRetries, CelerySettings.TaskTimeLimit,
         CelerySettings.TaskSoftTimeLimit, CelerySettings.TaskDefaultPriority, CelerySettings.WorkerConcurrency,
         CelerySettings.WorkerPrefetchMultiplier, CelerySettings.WorkerHostname, CelerySettings.WorkerQueues,
-        CelerySettings.WorkerShutdownTimeout, CelerySettings.WorkerSendTaskEvents, CelerySettings.WorkerDisableRateLimits, CelerySettings.BeatSchedule,
+        CelerySettings.WorkerShutdownTimeout, CelerySettings.WorkerSendTaskEvents, CelerySettings.WorkerDisableRateLimits, CelerySettings.WorkerStateDb, CelerySettings.BeatSchedule,
     };
 
     /// <summary>Reads the settings in <paramref name="section"/> over <paramref name="start"/> (defaults when null).</summary>
@@ -90,6 +90,7 @@ public static class CeleriacConfiguration
                 ShutdownTimeout = r.Seconds(CelerySettings.WorkerShutdownTimeout) ?? o.Worker.ShutdownTimeout,
                 SendTaskEvents = r.Bool(CelerySettings.WorkerSendTaskEvents) ?? o.Worker.SendTaskEvents,
                 DisableRateLimits = r.Bool(CelerySettings.WorkerDisableRateLimits) ?? o.Worker.DisableRateLimits,
+                StateDb = r.String(CelerySettings.WorkerStateDb) ?? o.Worker.StateDb,
             },
         };
         return o;

@@ -38,6 +38,7 @@ public static class CelerySettings
     public const string WorkerShutdownTimeout = "worker_shutdown_timeout";
     public const string WorkerSendTaskEvents = "worker_send_task_events";
     public const string WorkerDisableRateLimits = "worker_disable_rate_limits";
+    public const string WorkerStateDb = "worker_state_db";
 
     /// <summary>Reserved for Beat (F4): accepted and not yet read.</summary>
     public const string BeatSchedule = "beat_schedule";

@@ -76,14 +76,15 @@ internal sealed partial class TaskRunner
             }
 
             var context = new TaskContext(_app, request, definition, _app.LoggerFactory.CreateLogger(definition.Name), cancellation.Token);
-            using var softTimer = soft is { } s ? _app.TimeProvider.CreateTimer(_ => Cancel(r, CancelReason.SoftTimeLimit), null, TimeSpan.FromSeconds(s), Timeout.InfiniteTimeSpan) : null;
+            // Limits count from the start (r.StartedAt), not from when the timers happen to be armed.
+            using var softTimer = soft is { } s ? _app.TimeProvider.CreateTimer(_ => Cancel(r, CancelReason.SoftTimeLimit), null, Remaining(r, s), Timeout.InfiniteTimeSpan) : null;
             var execution = StartBody(definition, request, context);
             object? value;
             if (hard is { } h)
             {
                 try
                 {
-                    value = await execution.WaitAsync(TimeSpan.FromSeconds(h), _app.TimeProvider).ConfigureAwait(false);
+                    value = await execution.WaitAsync(Remaining(r, h), _app.TimeProvider).ConfigureAwait(false);
                 }
                 catch (TimeoutException) when (!execution.IsCompleted)
                 {
@@ -138,6 +139,12 @@ internal sealed partial class TaskRunner
         catch (ObjectDisposedException)
         {
         }
+    }
+
+    private TimeSpan Remaining(WorkerRequest r, double limitSeconds)
+    {
+        var left = TimeSpan.FromSeconds(limitSeconds) - (_app.TimeProvider.GetUtcNow() - r.StartedAt!.Value);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
     private Task<object?> StartBody(TaskDefinition definition, TaskRequest request, TaskContext context)

@@ -35,8 +35,9 @@ internal sealed class WorkerEvents : IAsyncDisposable
 
     public async Task StartAsync()
     {
+        var start = _app.TimeProvider.GetUtcNow();
         await _dispatcher.SendAsync(EventNames.WorkerOnline, WorkerFields()).ConfigureAwait(false);
-        _heartbeats = HeartbeatLoopAsync(_stop.Token);
+        _heartbeats = HeartbeatLoopAsync(start, _stop.Token);
     }
 
     /// <summary>Sends a heartbeat now (the <c>heartbeat</c> control command, sent by monitors when they start).</summary>
@@ -65,12 +66,24 @@ internal sealed class WorkerEvents : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
+    private async Task HeartbeatLoopAsync(DateTimeOffset start, CancellationToken cancellationToken)
     {
+        // Beats on a fixed schedule from start, so a slow send does not make the interval drift.
+        var next = start + EventNames.HeartbeatInterval;
         while (!cancellationToken.IsCancellationRequested)
         {
-            await Task.Delay(EventNames.HeartbeatInterval, _app.TimeProvider, cancellationToken).ConfigureAwait(false);
+            var wait = next - _app.TimeProvider.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, _app.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+
             await _dispatcher.SendAsync(EventNames.WorkerHeartbeat, WorkerFields(), cancellationToken).ConfigureAwait(false);
+            next += EventNames.HeartbeatInterval;
+            if (next < _app.TimeProvider.GetUtcNow())
+            {
+                next = _app.TimeProvider.GetUtcNow() + EventNames.HeartbeatInterval;
+            }
         }
     }
 

@@ -24,6 +24,7 @@ public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
     private Control.Mailbox? _mailbox;
     private WorkerEvents? _events;
     private Admission? _admission;
+    private StateDb? _stateDb;
     private int _concurrency;
     private DateTimeOffset _startedAt;
     private Task _consumeLoop = Task.CompletedTask;
@@ -98,6 +99,12 @@ public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
             if (_started)
             {
                 return;
+            }
+
+            if (Options.StateDb is { } stateFile)
+            {
+                _stateDb = new StateDb(_app, stateFile, _logger);
+                _stateDb.Load();
             }
 
             var transport = _app.Transport;
@@ -195,6 +202,7 @@ public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
                 await _consumer.DisposeAsync().ConfigureAwait(false);
             }
 
+            _stateDb?.Save();
             _syncThreads?.Dispose();
             _pool?.Dispose();
             _completion.TrySetResult();
@@ -306,6 +314,7 @@ public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
 
     private void OnRevoked(object? sender, RevokedEventArgs e)
     {
+        _stateDb?.Save();
         if (!e.Terminate)
         {
             return;

@@ -103,4 +103,43 @@ public sealed class RemoteControlTests
         await worker.Completion.WaitAsync(TestApp.Timeout);
         await worker.DisposeAsync();
     }
+
+    [Fact]
+    public async Task Revoked_ids_survive_a_worker_restart_with_its_state_file()
+    {
+        var stateFile = Path.Combine(Path.GetTempPath(), "celeriac-state-" + Guid.NewGuid().ToString("N") + ".json");
+        try
+        {
+            var name = "memory://sdb" + Guid.NewGuid().ToString("N");
+            var options = new CeleriacOptions
+            {
+                BrokerUrl = name,
+                ResultBackend = name,
+                Worker = new WorkerOptions { Concurrency = 1, StateDb = stateFile, ShutdownTimeout = TimeSpan.FromSeconds(5) },
+            };
+            var id = Guid.NewGuid().ToString();
+            await using (var first = new CeleriacApp(options))
+            {
+                first.Task("tasks.add", (int x, int y) => x + y);
+                await using var worker = await first.StartWorkerAsync();
+                var reply = await first.Control.InspectAsync("revoke", new JsonObject { ["task_id"] = new JsonArray(id) }, [worker.Hostname]);
+                Assert.Equal($"tasks {id} flagged as revoked", reply[worker.Hostname]!["ok"]!.GetValue<string>());
+            }
+
+            Assert.Contains(id, await File.ReadAllTextAsync(stateFile));
+
+            // A new process: nothing in memory but the file.
+            await using var second = new CeleriacApp(options);
+            var runs = 0;
+            second.Task("tasks.add", (int x, int y) => Interlocked.Increment(ref runs));
+            await using var restarted = await second.StartWorkerAsync();
+            var result = await second.SendTaskAsync("tasks.add", [1, 2], options: new ApplyOptions { TaskId = id });
+            var error = await Assert.ThrowsAsync<TaskFailedException>(async () => await result.GetAsync(TestApp.Timeout));
+            Assert.Equal(("REVOKED", "revoked", 0), (error.State, error.ExcMessage, runs));
+        }
+        finally
+        {
+            File.Delete(stateFile);
+        }
+    }
 }

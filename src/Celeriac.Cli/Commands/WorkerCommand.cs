@@ -16,8 +16,9 @@ internal static class WorkerCommand
         var queues = new Option<string?>("--queues", "-Q") { Description = "Comma-separated queues to consume (default: task_default_queue)" };
         var hostname = new Option<string?>("--hostname", "-n") { Description = "Node name, e.g. w1@%h (default celery@<host>)" };
         var prefetch = new Option<int?>("--prefetch-multiplier") { Description = "Prefetch = concurrency x this (worker_prefetch_multiplier, default 4; 0 = no limit)" };
+        var statedb = new Option<string?>("--statedb", "-S") { Description = "File that keeps revoked task ids across restarts (worker_state_db)" };
         var events = new Option<bool>("--task-events", "-E") { Description = "Send task events, for monitors such as celery events and Flower (worker_send_task_events)" };
-        var command = new Command("worker", "Start a worker") { concurrency, queues, hostname, prefetch, events };
+        var command = new Command("worker", "Start a worker") { concurrency, queues, hostname, prefetch, events, statedb };
         CommandRunner.SetAction(command, app, async (app, parse, cancellationToken) =>
         {
             var o = app.Options.Worker;
@@ -28,6 +29,7 @@ internal static class WorkerCommand
                 Hostname = parse.GetValue(hostname) ?? o.Hostname,
                 PrefetchMultiplier = parse.GetValue(prefetch) ?? o.PrefetchMultiplier,
                 SendTaskEvents = parse.GetValue(events) || o.SendTaskEvents,
+                StateDb = parse.GetValue(statedb) ?? o.StateDb,
             };
             var worker = new WorkerHost(app, o);
             await using var disposeWorker = worker.ConfigureAwait(false);

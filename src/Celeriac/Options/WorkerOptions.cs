@@ -18,6 +18,9 @@ public sealed record WorkerOptions
     /// <summary><c>worker_send_task_events</c> (<c>-E</c>): send task events; worker events are always sent.</summary>
     public bool SendTaskEvents { get; init; }
 
+    /// <summary><c>worker_state_db</c> (<c>--statedb</c>): a file that keeps revoked ids across restarts.</summary>
+    public string? StateDb { get; init; }
+
     /// <summary><c>worker_disable_rate_limits</c>: ignore every task's rate limit.</summary>
     public bool DisableRateLimits { get; init; }
 
