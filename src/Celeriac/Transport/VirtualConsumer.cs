@@ -279,7 +279,7 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Could not renew message leases; they may be redelivered after the visibility timeout")]
     private partial void LogRenewFailed(Exception ex);
 
-    [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "Could not mark the consumed queues as in use or delete expired queues; will try again")]
+    [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "Could not mark the consumed queues as in use (x-expires); will try again")]
     private partial void LogKeepAliveFailed(Exception ex);
 
     [LoggerMessage(EventId = 112, Level = LogLevel.Error, Message = "Could not return message {Tag} to its queue; it will be redelivered after the visibility timeout")]

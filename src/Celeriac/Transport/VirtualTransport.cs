@@ -62,13 +62,13 @@ public abstract partial class VirtualTransport : ITransport
     /// The least time between two runs of <see cref="DeleteExpiredAsync"/> by this transport. Publishing, declaring
     /// and consuming trigger it, so a crashed receiver's queue goes away even if only publishers are left.
     /// </summary>
-    public static TimeSpan ExpiryCheckInterval { get; } = TimeSpan.FromSeconds(1);
+    internal static TimeSpan ExpiryCheckInterval { get; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How often a consumer tells the broker its queues are still in use (<see cref="TouchQueuesAsync"/> with 0).
     /// Shorter than any sensible <c>x-expires</c>: Celery's shortest is the pidbox's 10 s.
     /// </summary>
-    public static TimeSpan QueueTouchInterval { get; } = TimeSpan.FromSeconds(1);
+    internal static TimeSpan QueueTouchInterval { get; } = TimeSpan.FromSeconds(1);
 
     /// <inheritdoc />
     public abstract TransportCapabilities Capabilities { get; }
@@ -227,7 +227,7 @@ public abstract partial class VirtualTransport : ITransport
             return ValueTask.CompletedTask;
         }
 
-        return DeleteExpiredAsync(cancellationToken);
+        return DeleteExpiredLoggingFailureAsync(cancellationToken);
     }
 
     /// <summary>Stores a binding (idempotent).</summary>
@@ -235,6 +235,19 @@ public abstract partial class VirtualTransport : ITransport
 
     /// <summary>The bindings of <paramref name="exchange"/>.</summary>
     protected abstract ValueTask<IReadOnlyList<QueueBinding>> GetBindingsAsync(string exchange, CancellationToken cancellationToken);
+
+    // The clean-up is housekeeping: a failure must not fail the publish or declaration that happened to trigger it.
+    private async ValueTask DeleteExpiredLoggingFailureAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DeleteExpiredAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            LogCleanupFailed(ex);
+        }
+    }
 
     private static IEnumerable<string> Route(ExchangeType type, IReadOnlyList<QueueBinding> bindings, string routingKey) => type switch
     {
@@ -245,4 +258,7 @@ public abstract partial class VirtualTransport : ITransport
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Message to exchange '{Exchange}' with routing key '{RoutingKey}' matched no bound queue and was dropped")]
     private partial void LogUnroutable(string exchange, string routingKey);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Could not delete expired messages and queues (x-message-ttl, x-expires); will try again")]
+    private partial void LogCleanupFailed(Exception ex);
 }
