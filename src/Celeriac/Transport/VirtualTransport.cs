@@ -259,6 +259,6 @@ public abstract partial class VirtualTransport : ITransport
     [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Message to exchange '{Exchange}' with routing key '{RoutingKey}' matched no bound queue and was dropped")]
     private partial void LogUnroutable(string exchange, string routingKey);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Could not delete expired messages and queues (x-message-ttl, x-expires); will try again")]
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Could not delete expired messages and queues (x-message-ttl, x-expires); will try again")]
     private partial void LogCleanupFailed(Exception ex);
 }
