@@ -249,6 +249,9 @@ public abstract partial class VirtualTransport : ITransport
         }
     }
 
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Could not delete expired messages and queues (x-message-ttl, x-expires); will try again")]
+    private partial void LogCleanupFailed(Exception ex);
+
     private static IEnumerable<string> Route(ExchangeType type, IReadOnlyList<QueueBinding> bindings, string routingKey) => type switch
     {
         ExchangeType.Fanout => bindings.Select(b => b.Queue),
@@ -258,7 +261,4 @@ public abstract partial class VirtualTransport : ITransport
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Message to exchange '{Exchange}' with routing key '{RoutingKey}' matched no bound queue and was dropped")]
     private partial void LogUnroutable(string exchange, string routingKey);
-
-    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Could not delete expired messages and queues (x-message-ttl, x-expires); will try again")]
-    private partial void LogCleanupFailed(Exception ex);
 }
