@@ -30,6 +30,9 @@ internal sealed partial class SqliteDatabase : IDisposable
     private readonly AsyncPulse _changes = new();
     private readonly ILogger _logger;
     private readonly Lock _watchGate = new();
+
+    // Consumers alive in this process per queue: their queues must never expire, whatever their last touch says.
+    private readonly Dictionary<string, int> _consumers = new(StringComparer.Ordinal);
     private SqliteFileWatcher? _watcher;
     private bool _watchStarted;
     private long _version;
@@ -180,6 +183,35 @@ internal sealed partial class SqliteDatabase : IDisposable
         }
     }
 
+    /// <summary>Counts consumers of this process in (+1) or out (-1) of <paramref name="queues"/>.</summary>
+    public void CountConsumers(IReadOnlyList<string> queues, int delta)
+    {
+        lock (_consumers)
+        {
+            foreach (var queue in queues)
+            {
+                var count = _consumers.GetValueOrDefault(queue) + delta;
+                if (count > 0)
+                {
+                    _consumers[queue] = count;
+                }
+                else
+                {
+                    _consumers.Remove(queue);
+                }
+            }
+        }
+    }
+
+    /// <summary>The queues this process consumes, as a JSON array for <c>json_each</c>.</summary>
+    public string ConsumedQueuesJson()
+    {
+        lock (_consumers)
+        {
+            return SqliteTransport.JsonArrayOf(_consumers.Keys);
+        }
+    }
+
     /// <summary>Records a change (after its commit) and wakes this process's waiters.</summary>
     public void NotifyChanged()
     {
@@ -215,7 +247,16 @@ internal sealed partial class SqliteDatabase : IDisposable
             LogNoWal(Path, mode ?? "unknown");
         }
 
+        // One transaction, so that processes opening a file at once neither both add the column nor see half a schema.
+        session.Execute("BEGIN IMMEDIATE;");
         session.Execute(SqliteSql.CreateSchema);
+        if (Convert.ToInt64(session.Scalar(SqliteSql.HasMessageExpiry), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            session.Execute(SqliteSql.AddMessageExpiry);
+        }
+
+        session.Execute(SqliteSql.CreateExpirySchema);
+        session.Execute("COMMIT;");
         LogOpened(Path);
     }
 

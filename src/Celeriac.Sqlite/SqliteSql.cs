@@ -9,6 +9,10 @@ namespace Celeriac.Sqlite;
 /// Redis list element would hold it); <c>lease_until IS NULL</c> means ready, a past <c>lease_until</c> means the
 /// consumer holding it vanished and it is ready again (kombu's <c>restore_visible</c>, without the sweep).
 /// The row id gives FIFO order and is kept on requeue, so a requeued message keeps its place in line.
+/// A past <c>expires_at</c> (x-message-ttl, set at put from the queue's declaration) makes a message that is not
+/// leased invisible, as if deleted; the clean-up deletes it. <c>celeriac_queues</c> holds declarations, so every
+/// process sees each queue's x-message-ttl and x-expires, and <c>last_used</c> tells any of them when a queue has
+/// been unused for its x-expires.
 /// </remarks>
 internal static class SqliteSql
 {
@@ -23,9 +27,11 @@ internal static class SqliteSql
     /// <summary>Switches the file to write-ahead logging (persistent): readers never block the writer and vice versa.</summary>
     public const string JournalModeWal = "PRAGMA journal_mode = WAL;";
 
-    /// <summary>The schema, idempotent; run in one transaction when a process first opens the file.</summary>
+    /// <summary>
+    /// The schema, idempotent; run in one transaction (with <see cref="HasMessageExpiry"/>, <see cref="AddMessageExpiry"/>
+    /// and <see cref="CreateExpirySchema"/>) when a process first opens the file.
+    /// </summary>
     public const string CreateSchema = """
-        BEGIN IMMEDIATE;
         CREATE TABLE IF NOT EXISTS celeriac_messages (
             id          INTEGER PRIMARY KEY AUTOINCREMENT,
             queue       TEXT    NOT NULL,
@@ -50,24 +56,44 @@ internal static class SqliteSql
             expires_at INTEGER
         );
         CREATE INDEX IF NOT EXISTS celeriac_results_expires ON celeriac_results (expires_at) WHERE expires_at IS NOT NULL;
-        COMMIT;
+        CREATE TABLE IF NOT EXISTS celeriac_queues (
+            name           TEXT    NOT NULL PRIMARY KEY,
+            message_ttl_ms INTEGER,
+            expires_ms     INTEGER,
+            last_used      INTEGER NOT NULL
+        ) WITHOUT ROWID;
         """;
 
-    /// <summary>Appends a message to a queue.</summary>
+    /// <summary>Whether <c>celeriac_messages</c> has its <c>expires_at</c> column (files made before x-message-ttl lack it).</summary>
+    public const string HasMessageExpiry = "SELECT COUNT(*) FROM pragma_table_info('celeriac_messages') WHERE name = 'expires_at';";
+
+    /// <summary>Adds the <c>expires_at</c> column to a file made before x-message-ttl.</summary>
+    public const string AddMessageExpiry = "ALTER TABLE celeriac_messages ADD COLUMN expires_at INTEGER;";
+
+    /// <summary>The index on <c>expires_at</c>, made once the column exists.</summary>
+    public const string CreateExpirySchema = "CREATE INDEX IF NOT EXISTS celeriac_messages_expires ON celeriac_messages (expires_at) WHERE expires_at IS NOT NULL;";
+
+    /// <summary>Appends a message to a queue; it expires after the queue's declared x-message-ttl, if any (NULL + n is NULL).</summary>
     public static readonly SqliteStatement Put = new(
-        "INSERT INTO celeriac_messages (queue, priority, envelope) VALUES ($queue, $priority, $envelope);",
+        """
+        INSERT INTO celeriac_messages (queue, priority, envelope, expires_at)
+        VALUES ($queue, $priority, $envelope, $now + (SELECT message_ttl_ms FROM celeriac_queues WHERE name = $queue));
+        """,
         "$queue",
         "$priority",
-        "$envelope");
+        "$envelope",
+        "$now");
 
     /// <summary>
-    /// Whether a queue has a visible message. A read, so an idle consumer looking at an empty queue does not take
-    /// the file's write lock that publishers in every process need.
+    /// Whether a queue has a visible message, and whether it has expired (x-message-ttl) unleased ones to delete.
+    /// A read, so an idle consumer looking at an empty queue does not take the file's write lock that publishers in
+    /// every process need.
     /// </summary>
     public static readonly SqliteStatement HasVisible = new(
         """
-        SELECT EXISTS (SELECT 1 FROM celeriac_messages WHERE queue = $queue AND lease_until IS NULL)
-            OR EXISTS (SELECT 1 FROM celeriac_messages WHERE lease_until < $now AND queue = $queue);
+        SELECT EXISTS (SELECT 1 FROM celeriac_messages WHERE queue = $queue AND lease_until IS NULL AND (expires_at IS NULL OR expires_at > $now))
+            OR EXISTS (SELECT 1 FROM celeriac_messages WHERE lease_until < $now AND queue = $queue AND (expires_at IS NULL OR expires_at > $now)),
+               EXISTS (SELECT 1 FROM celeriac_messages WHERE expires_at <= $now AND queue = $queue AND (lease_until IS NULL OR lease_until < $now));
         """,
         "$queue",
         "$now");
@@ -86,12 +112,12 @@ internal static class SqliteSql
             SELECT id FROM (
                 SELECT id, priority FROM (
                     SELECT id, priority FROM celeriac_messages
-                    WHERE queue = $queue AND lease_until IS NULL
+                    WHERE queue = $queue AND lease_until IS NULL AND (expires_at IS NULL OR expires_at > $now)
                     ORDER BY priority, id LIMIT 1)
                 UNION ALL
                 SELECT id, priority FROM (
                     SELECT id, priority FROM celeriac_messages
-                    WHERE lease_until < $now AND queue = $queue
+                    WHERE lease_until < $now AND queue = $queue AND (expires_at IS NULL OR expires_at > $now)
                     ORDER BY priority, id LIMIT 1))
             ORDER BY priority, id LIMIT 1)
         RETURNING id, envelope, deliveries;
@@ -130,33 +156,119 @@ internal static class SqliteSql
         "SELECT MIN(lease_until) FROM celeriac_messages WHERE lease_until >= $now;",
         "$now");
 
-    /// <summary>Counts the ready messages of a queue (never leased, or lease expired).</summary>
+    /// <summary>Counts the ready messages of a queue (never leased, or lease expired), leaving out those past their x-message-ttl.</summary>
     public static readonly SqliteStatement Size = new(
         """
-        SELECT (SELECT COUNT(*) FROM celeriac_messages WHERE queue = $queue AND lease_until IS NULL)
-             + (SELECT COUNT(*) FROM celeriac_messages WHERE lease_until < $now AND queue = $queue);
+        SELECT (SELECT COUNT(*) FROM celeriac_messages WHERE queue = $queue AND lease_until IS NULL AND (expires_at IS NULL OR expires_at > $now))
+             + (SELECT COUNT(*) FROM celeriac_messages WHERE lease_until < $now AND queue = $queue AND (expires_at IS NULL OR expires_at > $now));
         """,
         "$queue",
         "$now");
 
-    /// <summary>Deletes the ready messages of a queue; leased ones stay with their consumers, as kombu's unacked do.</summary>
+    /// <summary>
+    /// Deletes the ready messages of a queue; leased ones stay with their consumers, as kombu's unacked do. Expired
+    /// ones are not counted (they were never there for the caller); the clean-up deletes them.
+    /// </summary>
     public static readonly SqliteStatement Purge = new(
         """
         DELETE FROM celeriac_messages WHERE id IN (
-            SELECT id FROM celeriac_messages WHERE queue = $queue AND lease_until IS NULL
+            SELECT id FROM celeriac_messages WHERE queue = $queue AND lease_until IS NULL AND (expires_at IS NULL OR expires_at > $now)
             UNION ALL
-            SELECT id FROM celeriac_messages WHERE lease_until < $now AND queue = $queue);
+            SELECT id FROM celeriac_messages WHERE lease_until < $now AND queue = $queue AND (expires_at IS NULL OR expires_at > $now));
         """,
         "$queue",
         "$now");
 
-    /// <summary>Deletes a queue: its bindings and every message in it, leased or not.</summary>
+    /// <summary>Deletes a queue: its declaration, its bindings and every message in it, leased or not.</summary>
     public static readonly SqliteStatement DeleteQueue = new(
         """
+        DELETE FROM celeriac_queues WHERE name = $queue;
         DELETE FROM celeriac_bindings WHERE queue = $queue;
         DELETE FROM celeriac_messages WHERE queue = $queue;
         """,
         "$queue");
+
+    /// <summary>Deletes the expired (x-message-ttl), unleased messages of one queue: the lazy delete on get.</summary>
+    public static readonly SqliteStatement DeleteExpiredMessagesOfQueue = new(
+        """
+        DELETE FROM celeriac_messages WHERE id IN (
+            SELECT id FROM celeriac_messages WHERE expires_at <= $now AND queue = $queue AND (lease_until IS NULL OR lease_until < $now));
+        """,
+        "$queue",
+        "$now");
+
+    /// <summary>A queue's declared x-message-ttl and x-expires; no row when never declared.</summary>
+    public static readonly SqliteStatement GetQueue = new(
+        "SELECT message_ttl_ms, expires_ms FROM celeriac_queues WHERE name = $name;",
+        "$name");
+
+    /// <summary>Records a declaration (the last one wins) and restarts the queue's x-expires clock.</summary>
+    public static readonly SqliteStatement DeclareQueue = new(
+        """
+        INSERT INTO celeriac_queues (name, message_ttl_ms, expires_ms, last_used) VALUES ($name, $message_ttl_ms, $expires_ms, $now)
+        ON CONFLICT (name) DO UPDATE SET message_ttl_ms = excluded.message_ttl_ms, expires_ms = excluded.expires_ms, last_used = excluded.last_used;
+        """,
+        "$name",
+        "$message_ttl_ms",
+        "$expires_ms",
+        "$now");
+
+    /// <summary>
+    /// Whether a live consumer should touch its queues: one of them has x-expires and was last touched more than a
+    /// quarter of it ago. A read, so that keep-alives write only a few times per x-expires period.
+    /// </summary>
+    public static readonly SqliteStatement NeedsTouch = new(
+        """
+        SELECT EXISTS (SELECT 1 FROM celeriac_queues
+            WHERE name IN (SELECT value FROM json_each($names)) AND expires_ms IS NOT NULL AND last_used <= $now - expires_ms / 4);
+        """,
+        "$names",
+        "$now");
+
+    /// <summary>Marks queues (a JSON array of names) as used now; only x-expires queues care.</summary>
+    public static readonly SqliteStatement TouchQueues = new(
+        "UPDATE celeriac_queues SET last_used = $now WHERE name IN (SELECT value FROM json_each($names)) AND expires_ms IS NOT NULL;",
+        "$names",
+        "$now");
+
+    /// <summary>
+    /// Whether anything expired: a queue unused for its x-expires (<c>$live</c>: a JSON array of the queues this
+    /// process consumes, which never expire), or an unleased message past its x-message-ttl. A read, so the periodic
+    /// check takes no write lock when there is nothing to do.
+    /// </summary>
+    public static readonly SqliteStatement HasExpired = new(
+        """
+        SELECT EXISTS (SELECT 1 FROM celeriac_queues
+                WHERE expires_ms IS NOT NULL AND last_used + expires_ms <= $now AND name NOT IN (SELECT value FROM json_each($live)))
+            OR EXISTS (SELECT 1 FROM celeriac_messages WHERE expires_at <= $now AND (lease_until IS NULL OR lease_until < $now));
+        """,
+        "$now",
+        "$live");
+
+    /// <summary>
+    /// Deletes the queues unused for their x-expires (declaration, bindings, messages leased or not, as RabbitMQ
+    /// deletes a queue) and every unleased message past its x-message-ttl. One IMMEDIATE transaction, so a queue
+    /// another process touches or redeclares meanwhile is either wholly kept or wholly deleted.
+    /// </summary>
+    public static readonly SqliteStatement DeleteExpired = new(
+        """
+        BEGIN IMMEDIATE;
+        DELETE FROM celeriac_bindings WHERE queue IN (SELECT name FROM celeriac_queues
+            WHERE expires_ms IS NOT NULL AND last_used + expires_ms <= $now AND name NOT IN (SELECT value FROM json_each($live)));
+        DELETE FROM celeriac_messages WHERE id IN (
+            SELECT id FROM celeriac_messages WHERE lease_until IS NULL AND queue IN (SELECT name FROM celeriac_queues
+                WHERE expires_ms IS NOT NULL AND last_used + expires_ms <= $now AND name NOT IN (SELECT value FROM json_each($live)))
+            UNION ALL
+            SELECT id FROM celeriac_messages WHERE lease_until IS NOT NULL AND queue IN (SELECT name FROM celeriac_queues
+                WHERE expires_ms IS NOT NULL AND last_used + expires_ms <= $now AND name NOT IN (SELECT value FROM json_each($live))));
+        DELETE FROM celeriac_queues
+            WHERE expires_ms IS NOT NULL AND last_used + expires_ms <= $now AND name NOT IN (SELECT value FROM json_each($live));
+        DELETE FROM celeriac_messages WHERE id IN (
+            SELECT id FROM celeriac_messages WHERE expires_at <= $now AND (lease_until IS NULL OR lease_until < $now));
+        COMMIT;
+        """,
+        "$now",
+        "$live");
 
     /// <summary>Stores a binding (idempotent).</summary>
     public static readonly SqliteStatement Bind = new(

@@ -17,6 +17,9 @@ namespace Celeriac.Sqlite;
 /// would hold. Leasing, acking, requeueing and renewing are each one atomic statement; see <see cref="SqliteSql"/>.
 /// Idle consumers sleep until this process writes, another process writes (a file watch), a lease they could take
 /// expires, or <c>polling_interval</c> passes.
+/// Queue declarations live in the file too, so x-message-ttl and x-expires hold whichever process declared a queue:
+/// any process that publishes or consumes deletes what expired, and consumers keep their queues' <c>last_used</c>
+/// fresh for the other processes to see.
 /// </remarks>
 public sealed partial class SqliteTransport : VirtualTransport
 {
@@ -79,7 +82,8 @@ public sealed partial class SqliteTransport : VirtualTransport
         // A fresh UUID4 delivery tag per copy, as kombu gives each published message (Celery §4.2).
         var envelope = new KombuEnvelope(message, exchange, routingKey, Guid.NewGuid().ToString()).Encode();
         var priority = message.Properties.Priority ?? 0;
-        await _database.WriteAsync(s => s.Command(SqliteSql.Put, queue, priority, envelope).ExecuteNonQuery(), cancellationToken).ConfigureAwait(false);
+        var now = Now();
+        await _database.WriteAsync(s => s.Command(SqliteSql.Put, queue, priority, envelope, now).ExecuteNonQuery(), cancellationToken).ConfigureAwait(false);
         _database.NotifyChanged();
     }
 
@@ -90,7 +94,19 @@ public sealed partial class SqliteTransport : VirtualTransport
         var now = TimeProvider.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
         var until = (now + VisibilityTimeout).ToUnixTimeMilliseconds();
-        var row = !_database.Read(s => Convert.ToBoolean(s.Command(SqliteSql.HasVisible, queue, nowMs).ExecuteScalar(), CultureInfo.InvariantCulture))
+        var (visible, expired) = _database.Read(s =>
+        {
+            using var reader = s.Command(SqliteSql.HasVisible, queue, nowMs).ExecuteReader();
+            reader.Read();
+            return (reader.GetBoolean(0), reader.GetBoolean(1));
+        });
+        if (expired)
+        {
+            // x-message-ttl, lazily: whoever looks at a queue deletes what expired in it.
+            await _database.WriteAsync(s => s.Command(SqliteSql.DeleteExpiredMessagesOfQueue, queue, nowMs).ExecuteNonQuery(), cancellationToken).ConfigureAwait(false);
+        }
+
+        var row = !visible
             ? null
             : await _database.WriteAsync(
                 s =>
@@ -190,6 +206,62 @@ public sealed partial class SqliteTransport : VirtualTransport
     }
 
     /// <inheritdoc />
+    protected override async ValueTask DeclareQueueCoreAsync(QueueDeclaration queue, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        long? ttl = queue.MessageTtl is { } t ? (long)t.TotalMilliseconds : null;
+        long? expires = queue.Expires is { } e ? (long)e.TotalMilliseconds : null;
+        var same = _database.Read(s =>
+        {
+            using var reader = s.Command(SqliteSql.GetQueue, queue.Name).ExecuteReader();
+            return reader.Read() && NullableInt64(reader, 0) == ttl && NullableInt64(reader, 1) == expires;
+        });
+
+        // Publishers declare their queue before the first publish; for a queue that cannot expire, an unchanged
+        // declaration needs no write. One that can expire is written, since a declaration restarts its clock.
+        if (same && expires is null)
+        {
+            return;
+        }
+
+        var now = Now();
+        await _database.WriteAsync(s => s.Command(SqliteSql.DeclareQueue, queue.Name, ttl, expires, now).ExecuteNonQuery(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask TouchQueuesAsync(IReadOnlyList<string> queues, int consumers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(queues);
+        if (consumers != 0)
+        {
+            _database.CountConsumers(queues, consumers);
+        }
+
+        var names = JsonArrayOf(queues);
+        var now = Now();
+        if (consumers == 0 && !_database.Read(s => Convert.ToBoolean(s.Command(SqliteSql.NeedsTouch, names, now).ExecuteScalar(), CultureInfo.InvariantCulture)))
+        {
+            return;
+        }
+
+        await _database.WriteAsync(s => s.Command(SqliteSql.TouchQueues, names, now).ExecuteNonQuery(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask DeleteExpiredAsync(CancellationToken cancellationToken)
+    {
+        var now = Now();
+        var live = _database.ConsumedQueuesJson();
+        if (!_database.Read(s => Convert.ToBoolean(s.Command(SqliteSql.HasExpired, now, live).ExecuteScalar(), CultureInfo.InvariantCulture)))
+        {
+            return;
+        }
+
+        await _database.WriteAsync(s => s.Command(SqliteSql.DeleteExpired, now, live).ExecuteNonQuery(), cancellationToken).ConfigureAwait(false);
+        LogExpiredDeleted();
+    }
+
+    /// <inheritdoc />
     protected override ValueTask AddBindingAsync(QueueBinding binding, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(binding);
@@ -225,6 +297,12 @@ public sealed partial class SqliteTransport : VirtualTransport
         await base.DisposeAsyncCore().ConfigureAwait(false);
     }
 
+    /// <summary>A JSON array of strings, for <c>json_each</c>.</summary>
+    internal static string JsonArrayOf(IEnumerable<string> values) =>
+        new System.Text.Json.Nodes.JsonArray([.. values.Select(v => System.Text.Json.Nodes.JsonValue.Create(v))]).ToJsonString();
+
+    private static long? NullableInt64(Microsoft.Data.Sqlite.SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+
     private static async ValueTask IgnoreResult<T>(ValueTask<T> task) => await task.ConfigureAwait(false);
 
     private long Now() => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
@@ -237,6 +315,9 @@ public sealed partial class SqliteTransport : VirtualTransport
 
     [LoggerMessage(EventId = 321, Level = LogLevel.Error, Message = "Message {Tag} of queue '{Queue}' is not a kombu envelope; delivering its raw bytes")]
     private partial void LogUndecodable(Exception ex, long tag, string queue);
+
+    [LoggerMessage(EventId = 322, Level = LogLevel.Debug, Message = "Deleted expired messages (x-message-ttl) and unused queues (x-expires)")]
+    private partial void LogExpiredDeleted();
 
     private sealed record LeasedRow(long Id, byte[] Envelope, long Deliveries);
 

@@ -31,15 +31,15 @@ public sealed class TransientBrokerErrorTests
 
         public override TransportCapabilities Capabilities { get; } = new("flaky", false, false, true);
 
-        public override ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default) => ValueTask.FromResult(_broker.Purge(queue));
+        public override ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default) => ValueTask.FromResult(_broker.Purge(queue, TimeProvider.GetUtcNow()));
 
         public override ValueTask DeleteQueueAsync(string queue, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
-        public override ValueTask<long> GetQueueLengthAsync(string queue, CancellationToken cancellationToken = default) => ValueTask.FromResult(_broker.Size(queue));
+        public override ValueTask<long> GetQueueLengthAsync(string queue, CancellationToken cancellationToken = default) => ValueTask.FromResult(_broker.Size(queue, TimeProvider.GetUtcNow()));
 
         protected internal override ValueTask PutAsync(string queue, TransportMessage message, string exchange, string routingKey, CancellationToken cancellationToken)
         {
-            _broker.Put(queue, message, exchange, routingKey);
+            _broker.Put(queue, message, exchange, routingKey, TimeProvider.GetUtcNow());
             return ValueTask.CompletedTask;
         }
 
@@ -64,6 +64,12 @@ public sealed class TransientBrokerErrorTests
 
         protected internal override Task WaitForMessagesAsync(IReadOnlyList<string> queues, TimeSpan maxWait, CancellationToken cancellationToken) =>
             _broker.Arrived.WaitAsync(maxWait, TimeProvider, cancellationToken);
+
+        protected override ValueTask DeclareQueueCoreAsync(QueueDeclaration queue, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        protected internal override ValueTask TouchQueuesAsync(IReadOnlyList<string> queues, int consumers, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        protected internal override ValueTask DeleteExpiredAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
         protected override ValueTask AddBindingAsync(QueueBinding binding, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 

@@ -31,7 +31,7 @@ public sealed class MemoryTransport : VirtualTransport
     }
 
     /// <inheritdoc />
-    public override ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default) => ValueTask.FromResult(_broker.Purge(queue));
+    public override ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default) => ValueTask.FromResult(_broker.Purge(queue, TimeProvider.GetUtcNow()));
 
     /// <inheritdoc />
     public override ValueTask DeleteQueueAsync(string queue, CancellationToken cancellationToken = default)
@@ -41,12 +41,12 @@ public sealed class MemoryTransport : VirtualTransport
     }
 
     /// <inheritdoc />
-    public override ValueTask<long> GetQueueLengthAsync(string queue, CancellationToken cancellationToken = default) => ValueTask.FromResult(_broker.Size(queue));
+    public override ValueTask<long> GetQueueLengthAsync(string queue, CancellationToken cancellationToken = default) => ValueTask.FromResult(_broker.Size(queue, TimeProvider.GetUtcNow()));
 
     /// <inheritdoc />
     protected internal override ValueTask PutAsync(string queue, TransportMessage message, string exchange, string routingKey, CancellationToken cancellationToken)
     {
-        _broker.Put(queue, message, exchange, routingKey);
+        _broker.Put(queue, message, exchange, routingKey, TimeProvider.GetUtcNow());
         return ValueTask.CompletedTask;
     }
 
@@ -83,6 +83,29 @@ public sealed class MemoryTransport : VirtualTransport
 
     /// <inheritdoc />
     protected internal override Task? ObserveArrivals() => _broker.Arrived.NextPulse;
+
+    /// <inheritdoc />
+    protected override ValueTask DeclareQueueCoreAsync(QueueDeclaration queue, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        _broker.Declare(queue, TimeProvider.GetUtcNow());
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    protected internal override ValueTask TouchQueuesAsync(IReadOnlyList<string> queues, int consumers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(queues);
+        _broker.Touch(queues, consumers, TimeProvider.GetUtcNow());
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    protected internal override ValueTask DeleteExpiredAsync(CancellationToken cancellationToken)
+    {
+        _broker.DeleteExpired(TimeProvider.GetUtcNow());
+        return ValueTask.CompletedTask;
+    }
 
     /// <inheritdoc />
     protected override ValueTask AddBindingAsync(QueueBinding binding, CancellationToken cancellationToken)

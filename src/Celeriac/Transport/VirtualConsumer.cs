@@ -8,7 +8,7 @@ namespace Celeriac.Transport;
 /// <summary>
 /// Consumes a set of queues of a <see cref="VirtualTransport"/>: fetches while fewer than the prefetch limit
 /// are outstanding, rotates the queue order after each hit (kombu's round-robin cycle), renews the leases it
-/// holds, and returns unsettled deliveries on dispose.
+/// holds, keeps its queues from expiring (x-expires) while alive, and returns unsettled deliveries on dispose.
 /// </summary>
 internal sealed partial class VirtualConsumer : ITransportConsumer
 {
@@ -24,9 +24,11 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
     private readonly AsyncPulse _capacityChanged = new();
     private readonly Task _fetchLoop;
     private readonly Task _renewLoop;
+    private readonly Task _keepAliveLoop;
     private int _prefetchCount;
     private int _disposed;
 
+    /// <summary>Starts consuming; the caller has already counted this consumer in with <see cref="VirtualTransport.TouchQueuesAsync"/> (+1).</summary>
     public VirtualConsumer(VirtualTransport transport, IReadOnlyList<string> queues, int prefetchCount, ILogger logger)
     {
         _transport = transport;
@@ -40,6 +42,7 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
         _channel = Channel.CreateUnbounded<IDelivery>(new UnboundedChannelOptions { SingleWriter = true });
         _fetchLoop = Task.Run(FetchLoopAsync);
         _renewLoop = Task.Run(RenewLoopAsync);
+        _keepAliveLoop = Task.Run(KeepAliveLoopAsync);
     }
 
     public string ConsumerId { get; }
@@ -88,7 +91,7 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
         await _disposing.CancelAsync().ConfigureAwait(false);
         try
         {
-            await _renewLoop.ConfigureAwait(false);
+            await Task.WhenAll(_renewLoop, _keepAliveLoop).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -105,6 +108,16 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
             {
                 LogRestoreFailed(ex, delivery.Leased.Tag);
             }
+        }
+
+        try
+        {
+            // Counted out last: the x-expires clock of each queue restarts now, as on RabbitMQ when its last consumer goes.
+            await _transport.TouchQueuesAsync(Queues, -1, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogKeepAliveFailed(ex);
         }
 
         _stop.Dispose();
@@ -236,6 +249,25 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
         }
     }
 
+    private async Task KeepAliveLoopAsync()
+    {
+        var token = _disposing.Token;
+        while (!token.IsCancellationRequested)
+        {
+            await Task.Delay(VirtualTransport.QueueTouchInterval, _transport.Clock, token).ConfigureAwait(false);
+            try
+            {
+                // Tells other processes these queues are in use, and cleans up expired ones even where nobody publishes.
+                await _transport.TouchQueuesAsync(Queues, 0, token).ConfigureAwait(false);
+                await _transport.DeleteExpiredIfDueAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+            {
+                LogKeepAliveFailed(ex);
+            }
+        }
+    }
+
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Error, Message = "Consumer stopped fetching after an error")]
@@ -246,6 +278,9 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Could not renew message leases; they may be redelivered after the visibility timeout")]
     private partial void LogRenewFailed(Exception ex);
+
+    [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "Could not mark the consumed queues as in use (x-expires); will try again")]
+    private partial void LogKeepAliveFailed(Exception ex);
 
     [LoggerMessage(EventId = 112, Level = LogLevel.Error, Message = "Could not return message {Tag} to its queue; it will be redelivered after the visibility timeout")]
     private partial void LogRestoreFailed(Exception ex, long tag);

@@ -6,13 +6,27 @@ namespace Celeriac.Transport;
 
 /// <summary>
 /// kombu's virtual transport: exchange routing, prefetch and redelivery built once on a handful of storage
-/// primitives (put, get-with-lease, ack, requeue, renew, wait, bindings, purge, size), so that a new broker
-/// is a small class. Source: kombu/transport/virtual/base.py (Channel), virtual/exchange.py.
+/// primitives (put, get-with-lease, ack, requeue, renew, wait, bindings, purge, size, and for queue arguments
+/// declare, touch and delete-expired), so that a new broker is a small class.
+/// Source: kombu/transport/virtual/base.py (Channel), virtual/exchange.py.
 /// </summary>
+/// <remarks>
+/// Queue arguments <c>x-message-ttl</c> and <c>x-expires</c> (<see cref="QueueDeclaration.MessageTtl"/>,
+/// <see cref="QueueDeclaration.Expires"/>) behave as on RabbitMQ, which event receiver and pidbox queues rely on
+/// (a receiver that crashed must not leave a queue behind that collects every broadcast forever):
+/// a message expires <c>MessageTtl</c> after it was put, unless it is leased at that moment; a queue with
+/// <c>Expires</c> is deleted (with its bindings and messages) once it has had no consumer and no declaration for
+/// that long. Expired messages are never delivered nor counted; expired messages and queues are deleted by
+/// <see cref="DeleteExpiredAsync"/>, which runs at most every <see cref="ExpiryCheckInterval"/> on a publish, a
+/// declaration, or a consumer's keep-alive tick, in whichever process uses the broker.
+/// </remarks>
 public abstract partial class VirtualTransport : ITransport
 {
     private readonly ConcurrentDictionary<string, ExchangeType> _exchangeTypes = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
+
+    // UTC ticks before which DeleteExpiredIfDueAsync does nothing: it rate-limits the clean-up per transport.
+    private long _nextExpiryCheck;
 
     /// <summary>Creates the transport.</summary>
     protected VirtualTransport(TransportContext context)
@@ -44,6 +58,18 @@ public abstract partial class VirtualTransport : ITransport
     /// <summary>The longest an idle consumer waits before checking again when no wake-up arrives.</summary>
     public TimeSpan PollInterval { get; }
 
+    /// <summary>
+    /// The least time between two runs of <see cref="DeleteExpiredAsync"/> by this transport. Publishing, declaring
+    /// and consuming trigger it, so a crashed receiver's queue goes away even if only publishers are left.
+    /// </summary>
+    internal static TimeSpan ExpiryCheckInterval { get; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How often a consumer tells the broker its queues are still in use (<see cref="TouchQueuesAsync"/> with 0).
+    /// Shorter than any sensible <c>x-expires</c>: Celery's shortest is the pidbox's 10 s.
+    /// </summary>
+    internal static TimeSpan QueueTouchInterval { get; } = TimeSpan.FromSeconds(1);
+
     /// <inheritdoc />
     public abstract TransportCapabilities Capabilities { get; }
 
@@ -55,8 +81,18 @@ public abstract partial class VirtualTransport : ITransport
         return ValueTask.CompletedTask;
     }
 
-    /// <inheritdoc />
-    public virtual ValueTask DeclareQueueAsync(QueueDeclaration queue, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+    /// <summary>
+    /// Declares a queue: records its <c>x-message-ttl</c> and <c>x-expires</c> and restarts its expiry clock.
+    /// Redeclaring with the same arguments changes nothing else. Unlike RabbitMQ, which refuses a redeclaration
+    /// with other arguments (406 PRECONDITION_FAILED), the last declaration wins; messages already queued keep
+    /// the expiry they were put with.
+    /// </summary>
+    public async ValueTask DeclareQueueAsync(QueueDeclaration queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        await DeclareQueueCoreAsync(queue, cancellationToken).ConfigureAwait(false);
+        await DeleteExpiredIfDueAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public ValueTask BindQueueAsync(string queue, string exchange, string routingKey, CancellationToken cancellationToken = default) =>
@@ -68,6 +104,9 @@ public abstract partial class VirtualTransport : ITransport
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(exchange);
         ArgumentNullException.ThrowIfNull(routingKey);
+
+        // Before routing, so that a publish never lands in a queue whose x-expires ran out since the last check.
+        await DeleteExpiredIfDueAsync(cancellationToken).ConfigureAwait(false);
         if (exchange.Length == 0)
         {
             await PutAsync(routingKey, message, exchange, routingKey, cancellationToken).ConfigureAwait(false);
@@ -99,7 +138,7 @@ public abstract partial class VirtualTransport : ITransport
     }
 
     /// <inheritdoc />
-    public ValueTask<ITransportConsumer> ConsumeAsync(IReadOnlyList<string> queues, int prefetchCount, CancellationToken cancellationToken = default)
+    public async ValueTask<ITransportConsumer> ConsumeAsync(IReadOnlyList<string> queues, int prefetchCount, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queues);
         if (queues.Count == 0)
@@ -108,7 +147,11 @@ public abstract partial class VirtualTransport : ITransport
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(prefetchCount);
-        return ValueTask.FromResult<ITransportConsumer>(new VirtualConsumer(this, queues, prefetchCount, _logger));
+
+        // Registered before the consumer exists, so no clean-up between here and its first fetch can expire its queues.
+        var distinct = queues.Distinct(StringComparer.Ordinal).ToList();
+        await TouchQueuesAsync(distinct, 1, cancellationToken).ConfigureAwait(false);
+        return new VirtualConsumer(this, distinct, prefetchCount, _logger);
     }
 
     /// <inheritdoc />
@@ -161,11 +204,61 @@ public abstract partial class VirtualTransport : ITransport
     /// </summary>
     protected internal virtual Task? ObserveArrivals() => null;
 
+    /// <summary>
+    /// Records a queue declaration (last declaration wins) and marks the queue used now. Messages put into the
+    /// queue afterwards expire <see cref="QueueDeclaration.MessageTtl"/> after their put; the queue itself is
+    /// deleted by <see cref="DeleteExpiredAsync"/> once unused for <see cref="QueueDeclaration.Expires"/>.
+    /// </summary>
+    protected abstract ValueTask DeclareQueueCoreAsync(QueueDeclaration queue, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks <paramref name="queues"/> used now, postponing their <c>x-expires</c>. <paramref name="consumers"/> is
+    /// +1 when a consumer starts, -1 when it stops, and 0 for a live consumer's keep-alive every
+    /// <see cref="QueueTouchInterval"/>. A queue with a consumer in this process must never expire; other processes
+    /// only see the touches, so a store may skip a keep-alive write while the last one is recent enough.
+    /// </summary>
+    protected internal abstract ValueTask TouchQueuesAsync(IReadOnlyList<string> queues, int consumers, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes expired messages (<c>x-message-ttl</c>; leased ones are left alone) and expired queues
+    /// (<c>x-expires</c>: no consumer and no declaration for that long) with their bindings and messages.
+    /// </summary>
+    protected internal abstract ValueTask DeleteExpiredAsync(CancellationToken cancellationToken);
+
+    /// <summary>Runs <see cref="DeleteExpiredAsync"/> unless this transport ran it less than <see cref="ExpiryCheckInterval"/> ago.</summary>
+    internal ValueTask DeleteExpiredIfDueAsync(CancellationToken cancellationToken)
+    {
+        var now = TimeProvider.GetUtcNow().UtcTicks;
+        var next = Interlocked.Read(ref _nextExpiryCheck);
+        if (now < next || Interlocked.CompareExchange(ref _nextExpiryCheck, now + ExpiryCheckInterval.Ticks, next) != next)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return DeleteExpiredLoggingFailureAsync(cancellationToken);
+    }
+
     /// <summary>Stores a binding (idempotent).</summary>
     protected abstract ValueTask AddBindingAsync(QueueBinding binding, CancellationToken cancellationToken);
 
     /// <summary>The bindings of <paramref name="exchange"/>.</summary>
     protected abstract ValueTask<IReadOnlyList<QueueBinding>> GetBindingsAsync(string exchange, CancellationToken cancellationToken);
+
+    // The clean-up is housekeeping: a failure must not fail the publish or declaration that happened to trigger it.
+    private async ValueTask DeleteExpiredLoggingFailureAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DeleteExpiredAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            LogCleanupFailed(ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Could not delete expired messages and queues (x-message-ttl, x-expires); will try again")]
+    private partial void LogCleanupFailed(Exception ex);
 
     private static IEnumerable<string> Route(ExchangeType type, IReadOnlyList<QueueBinding> bindings, string routingKey) => type switch
     {

@@ -15,6 +15,7 @@ public static class CrossProcessChild
     public const string ConsumeAndHang = "consume-and-hang";
     public const string Publish = "publish";
     public const string StoreSuccess = "store-success";
+    public const string ReceiveBroadcasts = "receive-broadcasts";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -29,6 +30,25 @@ public static class CrossProcessChild
                     {
                         Say($"received {Encoding.UTF8.GetString(delivery.Message.Body.Span)}");
                         await Task.Delay(Timeout.Infinite);
+                    }
+
+                    return 1;
+                }
+
+            case [ReceiveBroadcasts, var url, var exchange, var queue, var expiresSeconds]:
+                {
+                    // An event receiver: its own queue with x-expires, bound to a fanout exchange, consumed until killed.
+                    var transport = OpenTransport(url);
+                    var expires = TimeSpan.FromSeconds(double.Parse(expiresSeconds, System.Globalization.CultureInfo.InvariantCulture));
+                    await transport.DeclareExchangeAsync(new ExchangeDeclaration(exchange, ExchangeType.Fanout));
+                    await transport.DeclareQueueAsync(new QueueDeclaration(queue, Durable: false, AutoDelete: true) { Expires = expires });
+                    await transport.BindQueueAsync(queue, exchange, string.Empty);
+                    var consumer = await transport.ConsumeAsync([queue], prefetchCount: 0);
+                    Say("consuming");
+                    await foreach (var delivery in consumer.ReadAllAsync())
+                    {
+                        await delivery.AckAsync();
+                        Say($"received {Encoding.UTF8.GetString(delivery.Message.Body.Span)}");
                     }
 
                     return 1;

@@ -84,6 +84,33 @@ public sealed class SqliteCrossProcessTests : IAsyncLifetime
         Assert.Equal("done-elsewhere", (string?)meta.Result);
     }
 
+    [Fact]
+    public async Task Queue_consumed_by_another_process_outlives_its_expires_and_goes_once_that_process_is_killed()
+    {
+        const string Exchange = "broadcast";
+        var transport = OpenTransport(TimeProvider.System);
+        await transport.DeclareExchangeAsync(new ExchangeDeclaration(Exchange, ExchangeType.Fanout));
+        using var child = ChildProcess.Start(CrossProcessChild.ReceiveBroadcasts, _database.Url, Exchange, Queue, "2");
+        await child.WaitForLineAsync("consuming");
+
+        // Longer than x-expires: only the child's keep-alive touches can have kept the queue. This publish runs the
+        // clean-up first, which would delete the queue (and so drop the message) had they not.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await transport.PublishAsync(Text("still-bound"), Exchange, string.Empty);
+        Assert.Equal("received still-bound", await child.WaitForLineAsync("received"));
+
+        child.Kill();
+
+        // A process whose clock is past the child's last touch by more than x-expires deletes the queue and its binding.
+        var later = OpenTransport(new FakeTimeProvider(TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(5)));
+        await later.DeclareExchangeAsync(new ExchangeDeclaration(Exchange, ExchangeType.Fanout));
+        await later.PublishAsync(Text("nobody-listens"), Exchange, string.Empty);
+
+        Assert.Equal(0, await later.GetQueueLengthAsync(Queue));
+        await transport.PublishAsync(Text("nobody-listens-either"), Exchange, string.Empty);
+        Assert.Equal(0, await transport.GetQueueLengthAsync(Queue));
+    }
+
     private SqliteTransport OpenTransport(TimeProvider timeProvider) =>
         Track(new SqliteTransport(new TransportContext(
             BrokerUrl.Parse(_database.Url), new Dictionary<string, string> { ["polling_interval"] = "0.1" }, timeProvider, NullLoggerFactory.Instance)));

@@ -70,7 +70,11 @@ public sealed class SqliteTransportTests : IAsyncLifetime
     public void Every_hot_statement_is_answered_from_an_index()
     {
         using var transport = new SyncDispose(OpenTransport(_database.Url));
-        var statements = new[] { SqliteSql.HasVisible, SqliteSql.Lease, SqliteSql.Size, SqliteSql.Purge, SqliteSql.Renew, SqliteSql.Ack, SqliteSql.Requeue, SqliteSql.NextLeaseExpiry };
+        var statements = new[]
+        {
+            SqliteSql.Put, SqliteSql.HasVisible, SqliteSql.Lease, SqliteSql.Size, SqliteSql.Purge, SqliteSql.Renew, SqliteSql.Ack, SqliteSql.Requeue,
+            SqliteSql.NextLeaseExpiry, SqliteSql.HasExpired, SqliteSql.DeleteExpiredMessagesOfQueue,
+        };
 
         foreach (var statement in statements)
         {
@@ -143,6 +147,117 @@ public sealed class SqliteTransportTests : IAsyncLifetime
         await backend.StoreAsync(new ResultMeta { TaskId = "new", Status = TaskStates.Success, Result = 2 });
 
         Assert.Equal(["celery-task-meta-new"], Query("SELECT key FROM celeriac_results", r => r.GetString(0)));
+    }
+
+    [Fact]
+    public async Task Expired_messages_and_unused_queues_are_deleted_from_the_file()
+    {
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        var transport = Track(OpenTransport(_database.Url, clock));
+        await transport.DeclareExchangeAsync(new ExchangeDeclaration("fan", ExchangeType.Fanout));
+        await transport.DeclareQueueAsync(new QueueDeclaration("ttl") { MessageTtl = TimeSpan.FromSeconds(5) });
+        await transport.DeclareQueueAsync(new QueueDeclaration("unused") { Expires = TimeSpan.FromSeconds(10) });
+        await transport.BindQueueAsync("ttl", "fan", string.Empty);
+        await transport.BindQueueAsync("unused", "fan", string.Empty);
+        await transport.PublishAsync(Text("a"), "fan", string.Empty);
+        await transport.PublishAsync(Text("b"), "fan", string.Empty);
+        Assert.Equal(4, Count("SELECT COUNT(*) FROM celeriac_messages"));
+
+        clock.Advance(TimeSpan.FromSeconds(11));
+        await transport.PublishAsync(Text("elsewhere"), string.Empty, "other");
+
+        Assert.Equal(["other"], Query("SELECT queue FROM celeriac_messages", r => r.GetString(0)));
+        Assert.Equal(["ttl"], Query("SELECT queue FROM celeriac_bindings", r => r.GetString(0)));
+        Assert.Equal(["ttl"], Query("SELECT name FROM celeriac_queues ORDER BY name", r => r.GetString(0)));
+    }
+
+    [Fact]
+    public async Task A_get_deletes_the_expired_messages_of_its_queue()
+    {
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        var transport = Track(OpenTransport(_database.Url, clock));
+        await transport.DeclareQueueAsync(new QueueDeclaration(Queue) { MessageTtl = TimeSpan.FromSeconds(5) });
+        await transport.PublishAsync(Text("stale"), string.Empty, Queue);
+        clock.Advance(TimeSpan.FromSeconds(6));
+
+        // No clean-up ran since the publish (the clock moved, but nothing published or declared): the get deletes it.
+        await using var reader = new DeliveryReader(await transport.ConsumeAsync([Queue], 0));
+        Assert.Null(await reader.TryReceiveAsync(TestTimeouts.Silence));
+        var deadline = DateTimeOffset.UtcNow + TestTimeouts.Arrival;
+        while (Count("SELECT COUNT(*) FROM celeriac_messages") > 0 && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(0, Count("SELECT COUNT(*) FROM celeriac_messages"));
+    }
+
+    [Fact]
+    public async Task Leased_row_survives_the_clean_up_until_acked()
+    {
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        var transport = Track(OpenTransport(_database.Url, clock));
+        await transport.DeclareQueueAsync(new QueueDeclaration(Queue) { MessageTtl = TimeSpan.FromSeconds(5) });
+        await transport.PublishAsync(Text("held"), string.Empty, Queue);
+        await using var reader = new DeliveryReader(await transport.ConsumeAsync([Queue], 1));
+        var delivery = await reader.ReceiveAsync();
+
+        clock.Advance(TimeSpan.FromSeconds(30));
+        await transport.PublishAsync(Text("elsewhere"), string.Empty, "other");
+        Assert.Equal(1, Count($"SELECT COUNT(*) FROM celeriac_messages WHERE queue = '{Queue}'"));
+
+        await delivery.AckAsync();
+        Assert.Equal(0, Count($"SELECT COUNT(*) FROM celeriac_messages WHERE queue = '{Queue}'"));
+    }
+
+    [Fact]
+    public async Task Live_consumer_keeps_last_used_fresh_for_other_processes()
+    {
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        var transport = Track(OpenTransport(_database.Url, clock));
+        await transport.DeclareQueueAsync(new QueueDeclaration(Queue) { Expires = TimeSpan.FromSeconds(10) });
+        await using var reader = new DeliveryReader(await transport.ConsumeAsync([Queue], 0));
+
+        // Each step fires the consumer's keep-alive timer; it writes when last_used is older than a quarter of x-expires.
+        for (var step = 0; step < 30; step++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5);
+        }
+
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var deadline = DateTimeOffset.UtcNow + TestTimeouts.Arrival;
+        while (Count("SELECT last_used FROM celeriac_queues") < now - 3_500 && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.InRange(Count("SELECT last_used FROM celeriac_queues"), now - 3_500, now);
+    }
+
+    [Fact]
+    public async Task A_file_made_before_message_ttl_gets_its_column_and_keeps_its_messages()
+    {
+        Directory.CreateDirectory(_database.DirectoryPath);
+        using (var connection = Connect())
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE celeriac_messages (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL, priority INTEGER NOT NULL DEFAULT 0,
+                    envelope BLOB NOT NULL, lease_owner TEXT, lease_until INTEGER, deliveries INTEGER NOT NULL DEFAULT 0);
+                INSERT INTO celeriac_messages (queue, envelope) VALUES ($queue, $envelope);
+                """;
+            command.Parameters.AddWithValue("$queue", Queue);
+            command.Parameters.AddWithValue("$envelope", new KombuEnvelope(Text("old"), string.Empty, Queue, Guid.NewGuid().ToString()).Encode());
+            command.ExecuteNonQuery();
+        }
+
+        var transport = Track(OpenTransport(_database.Url));
+        await using var reader = new DeliveryReader(await transport.ConsumeAsync([Queue], 0));
+
+        Assert.Equal("old", BodyOf(await reader.ReceiveAsync()));
+        Assert.Equal(1, Count("SELECT COUNT(*) FROM pragma_table_info('celeriac_messages') WHERE name = 'expires_at'"));
     }
 
     [Fact]
@@ -220,6 +335,9 @@ public sealed class SqliteTransportTests : IAsyncLifetime
 
     private static SqliteTransport OpenTransport(string url) => new(Context(url));
 
+    private static SqliteTransport OpenTransport(string url, TimeProvider clock) =>
+        new(new TransportContext(BrokerUrl.Parse(url), new Dictionary<string, string>(), clock, NullLoggerFactory.Instance));
+
     private static SqliteResultBackend OpenBackend(string url, TimeProvider clock, TimeSpan? expires = null) =>
         new(new ResultBackendContext(BrokerUrl.Parse(url), expires ?? TimeSpan.FromDays(1), clock, NullLoggerFactory.Instance));
 
@@ -249,6 +367,8 @@ public sealed class SqliteTransportTests : IAsyncLifetime
 
         return list;
     }
+
+    private long Count(string sql) => Query(sql, r => r.GetInt64(0)).Single();
 
     private T Track<T>(T disposable)
         where T : IAsyncDisposable
