@@ -1,0 +1,79 @@
+using Celeriac.Client;
+using Celeriac.Redis;
+using Celeriac.Worker;
+
+namespace Celeriac.RedisTests;
+
+/// <summary>
+/// Real Python Celery 5.2.6 on the same loopback redis-server, both directions: a Python client whose tasks a Celeriac
+/// worker runs (Python's AsyncResult.get() reads our results, so we must PUBLISH), and a Celeriac client whose tasks a
+/// Python worker runs (we read Python's results, failures included). Broker in db 0, results in db 1, as Celery users do.
+/// </summary>
+public sealed class PythonInteropTests : IClassFixture<RedisServer>
+{
+    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(90);
+    private readonly RedisServer _server;
+
+    public PythonInteropTests(RedisServer server)
+    {
+        _server = server;
+        server.FlushAll();
+    }
+
+    [Fact]
+    public async Task A_python_client_gets_the_results_of_tasks_a_celeriac_worker_runs()
+    {
+        const string Queue = "csharp";
+        await using var app = CreateApp();
+        app.Task<int>("interop.add", (int x, int y) => x + y);
+        app.Task<int>("interop.mul", (int x, int y) => x * y);
+        app.Task("interop.identity", (System.Text.Json.Nodes.JsonNode? value) => value);
+        app.Task("interop.fail", new Func<string, int>(message => throw TaskFailedException.Python("ValueError", message)));
+        await using var worker = await app.StartWorkerAsync(app.Options.Worker with { Concurrency = 2, Queues = [Queue] });
+
+        await using var client = PythonProcess.Start(Environment(Queue), "py_client.py");
+        var exit = await client.WaitForExitAsync(ProcessTimeout);
+
+        Assert.True(exit == 0, client.Output);
+        Assert.Contains("6 passed, 0 failed", client.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await app.Transport.GetQueueLengthAsync(Queue));
+    }
+
+    [Fact]
+    public async Task A_celeriac_client_reads_the_results_of_tasks_a_python_worker_runs()
+    {
+        const string Queue = "python";
+        await using var python = PythonProcess.Start(
+            Environment(Queue),
+            "-m", "celery", "-A", "interop_tasks", "worker", "-P", "solo", "-c", "1", "-Q", Queue,
+            "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", "py@%h", "--loglevel", "INFO");
+        Assert.True(await python.WaitForOutputAsync(" ready.", ProcessTimeout), python.Output);
+        await using var app = CreateApp();
+        var toPython = new ApplyOptions { Queue = Queue };
+
+        var add = await app.SendTaskAsync("interop.add", [2, 3], options: toPython);
+        var kwargs = await app.SendTaskAsync("interop.add", kwargs: new Dictionary<string, object?> { ["x"] = 20, ["y"] = 22 }, options: toPython);
+        var fail = await app.SendTaskAsync("interop.fail", ["boom-from-csharp"], options: toPython);
+
+        Assert.Equal(5, await add.GetAsync<int>(TimeSpan.FromSeconds(30)));
+        Assert.Equal(42, await kwargs.GetAsync<int>(TimeSpan.FromSeconds(30)));
+        var failure = await Assert.ThrowsAsync<TaskFailedException>(async () => await fail.GetAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("ValueError", failure.ExcType);
+        Assert.Equal("builtins", failure.ExcModule);
+        Assert.Equal("boom-from-csharp", failure.ExcMessage);
+        Assert.Equal("FAILURE", fail.State);
+        Assert.Contains("ValueError: boom-from-csharp", fail.Traceback, StringComparison.Ordinal);
+        Assert.Contains("Task interop.add[" + add.Id + "] succeeded", python.Output, StringComparison.Ordinal);
+    }
+
+    private CeleriacApp CreateApp() => new(
+        new CeleriacOptions { BrokerUrl = _server.Url(0), ResultBackend = _server.Url(1) },
+        new CeleriacServices().AddRedis());
+
+    private Dictionary<string, string> Environment(string queue) => new()
+    {
+        ["CELERY_BROKER_URL"] = _server.Url(0),
+        ["CELERY_RESULT_BACKEND"] = _server.Url(1),
+        ["INTEROP_QUEUE"] = queue,
+    };
+}
