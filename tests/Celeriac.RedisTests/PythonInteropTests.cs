@@ -1,6 +1,10 @@
 using Celeriac.Client;
 using Celeriac.Redis;
+using Celeriac.Tasks;
+using Celeriac.Transport;
 using Celeriac.Worker;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Celeriac.RedisTests;
 
@@ -43,10 +47,7 @@ public sealed class PythonInteropTests : IClassFixture<RedisServer>
     public async Task A_celeriac_client_reads_the_results_of_tasks_a_python_worker_runs()
     {
         const string Queue = "python";
-        await using var python = PythonProcess.Start(
-            Environment(Queue),
-            "-m", "celery", "-A", "interop_tasks", "worker", "-P", "solo", "-c", "1", "-Q", Queue,
-            "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", "py@%h", "--loglevel", "INFO");
+        await using var python = StartPythonWorker(Environment(Queue), Queue);
         Assert.True(await python.WaitForOutputAsync(" ready.", ProcessTimeout), python.Output);
         await using var app = CreateApp();
         var toPython = new ApplyOptions { Queue = Queue };
@@ -66,8 +67,68 @@ public sealed class PythonInteropTests : IClassFixture<RedisServer>
         Assert.Contains("Task interop.add[" + add.Id + "] succeeded", python.Output, StringComparison.Ordinal);
     }
 
-    private CeleriacApp CreateApp() => new(
-        new CeleriacOptions { BrokerUrl = _server.Url(0), ResultBackend = _server.Url(1) },
+    [Fact]
+    public async Task A_python_worker_restores_and_runs_a_message_a_vanished_celeriac_consumer_held()
+    {
+        const string Queue = "vanished";
+        await using var app = CreateApp();
+        var sent = await app.SendTaskAsync("interop.add", [20, 22], options: new ApplyOptions { Queue = Queue });
+
+        // A consumer that took the message and then went silent, its delivery scored 60 s ago (as if it had died
+        // then): never acked, never renewed, never disposed before the Python worker starts.
+        var past = new FakeTimeProvider(TimeProvider.System.GetUtcNow() - TimeSpan.FromSeconds(60));
+        var vanished = new RedisTransport(new TransportContext(BrokerUrl.Parse(_server.Url(0)), new Dictionary<string, string>(), past, NullLoggerFactory.Instance));
+        var consumer = await vanished.ConsumeAsync([Queue], 1);
+        await using var enumerator = consumer.ReadAllAsync().GetAsyncEnumerator();
+        Assert.True(await enumerator.MoveNextAsync());
+        Assert.Equal(1, await _server.Db(0).HashLengthAsync("unacked"));
+
+        var env = Environment(Queue);
+        env["INTEROP_VISIBILITY_TIMEOUT"] = "5";
+        await using var python = StartPythonWorker(env, Queue);
+
+        Assert.Equal(42, await sent.GetAsync<int>(TimeSpan.FromSeconds(60)));
+        Assert.Equal(0, await _server.Db(0).HashLengthAsync("unacked"));
+        await vanished.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_celeriac_worker_restores_and_runs_a_task_whose_python_worker_was_killed()
+    {
+        const string Queue = "killed";
+        await using var python = StartPythonWorker(Environment(Queue), Queue);
+        Assert.True(await python.WaitForOutputAsync(" ready.", ProcessTimeout), python.Output);
+        await using var app = CreateApp(("visibility_timeout", "2"));
+        var sent = await app.SendTaskAsync("interop.sleep", [30], options: new ApplyOptions { Queue = Queue });
+        Assert.True(await python.WaitForOutputAsync("Task interop.sleep[" + sent.Id + "] received", ProcessTimeout), python.Output);
+
+        await python.DisposeAsync(); // SIGKILL, mid-task: the message stays in unacked with the Python worker's score.
+        Assert.Equal(1, await _server.Db(0).HashLengthAsync("unacked"));
+
+        var ran = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.Task<double>("interop.sleep", (double seconds, TaskContext context) =>
+        {
+            ran.TrySetResult(context.Request.Redelivered);
+            return seconds;
+        });
+        await using var worker = await app.StartWorkerAsync(app.Options.Worker with { Concurrency = 1, Queues = [Queue] });
+
+        Assert.Equal(30, await sent.GetAsync<double>(TimeSpan.FromSeconds(60)));
+        Assert.True(await ran.Task.WaitAsync(TimeSpan.FromSeconds(5)), "the restored message is flagged redelivered");
+    }
+
+    private static PythonProcess StartPythonWorker(Dictionary<string, string> env, string queue) => PythonProcess.Start(
+        env,
+        "-m", "celery", "-A", "interop_tasks", "worker", "-P", "solo", "-c", "1", "-Q", queue,
+        "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", "py@%h", "--loglevel", "INFO");
+
+    private CeleriacApp CreateApp(params (string Key, string Value)[] transportOptions) => new(
+        new CeleriacOptions
+        {
+            BrokerUrl = _server.Url(0),
+            ResultBackend = _server.Url(1),
+            Broker = new BrokerOptions { TransportOptions = transportOptions.ToDictionary(o => o.Key, o => o.Value) },
+        },
         new CeleriacServices().AddRedis());
 
     private Dictionary<string, string> Environment(string queue) => new()

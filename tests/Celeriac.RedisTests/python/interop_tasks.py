@@ -1,9 +1,11 @@
 """Celery app + deterministic tasks for the Redis interop tests (a copy of the shared harness's task contract).
 
-Environment: CELERY_BROKER_URL, CELERY_RESULT_BACKEND (required), INTEROP_QUEUE (default queue, default 'celery').
+Environment: CELERY_BROKER_URL, CELERY_RESULT_BACKEND (required), INTEROP_QUEUE (default queue, default 'celery'),
+INTEROP_VISIBILITY_TIMEOUT (seconds, default 3600).
 Run with /usr/bin/python3 (Debian python3-celery 5.2.6).
 """
 import os
+import time
 
 from celery import Celery
 
@@ -16,6 +18,7 @@ app.conf.update(
     enable_utc=True,
     timezone="UTC",
     task_default_queue=os.environ.get("INTEROP_QUEUE", "celery"),
+    broker_transport_options={"visibility_timeout": float(os.environ.get("INTEROP_VISIBILITY_TIMEOUT", "3600"))},
 )
 
 
@@ -37,3 +40,9 @@ def identity(value):
 @app.task(name="interop.fail")
 def fail(message="boom"):
     raise ValueError(message)
+
+
+@app.task(name="interop.sleep")
+def sleep(seconds):
+    time.sleep(seconds)
+    return seconds
