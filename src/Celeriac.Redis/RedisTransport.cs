@@ -350,8 +350,11 @@ public sealed partial class RedisTransport : ITransport
     {
         var db = await DatabaseAsync().ConfigureAwait(false);
         var mutex = Key(RedisKeys.UnackedMutex);
-        var token = Guid.NewGuid().ToString();
-        if (!await db.StringSetAsync(mutex, token, RedisKeys.UnackedMutexExpire, When.NotExists).ConfigureAwait(false))
+        var token = Guid.NewGuid().ToString("N");
+
+        // Exactly kombu's Mutex: SET unacked_mutex <token> PX 300000 NX.
+        var taken = await db.ExecuteAsync("SET", (RedisKey)mutex, token, "PX", (long)RedisKeys.UnackedMutexExpire.TotalMilliseconds, "NX").ConfigureAwait(false);
+        if (taken.IsNull)
         {
             // Someone else is restoring right now.
             return 0;
@@ -385,7 +388,7 @@ public sealed partial class RedisTransport : ITransport
     }
 
     /// <summary>The current time as kombu scores it: UNIX seconds, fractional.</summary>
-    internal double NowScore() => Clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+    internal double NowScore() => (Clock.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / (double)TimeSpan.TicksPerSecond;
 
     /// <summary>kombu's unacked entry: <c>[envelope, "exchange", "routing_key"]</c> with Python's separators.</summary>
     internal static byte[] UnackedEntry(byte[] envelope, string exchange, string routingKey)
