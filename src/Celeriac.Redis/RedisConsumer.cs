@@ -136,8 +136,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
 
         if (Volatile.Read(ref _popping) == 1 && _blockingClientId is { } id)
         {
-            var db = await _transport.DatabaseAsync().ConfigureAwait(false);
-            await IgnoreRedisErrorsAsync(db.ExecuteAsync("CLIENT", "UNBLOCK", id)).ConfigureAwait(false);
+            await IgnoreRedisErrorsAsync(UnblockAsync(id)).ConfigureAwait(false);
         }
 
         await WaitAsync(_fetchLoop, cancellationToken).ConfigureAwait(false);
@@ -341,9 +340,18 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             // Not recorded, so nothing could restore it after a crash: give it back rather than hold it unprotected.
-            var shared = await _transport.DatabaseAsync().ConfigureAwait(false);
-            await shared.ListRightPushAsync(list, raw).ConfigureAwait(false);
             LogFetchRetry(ex, 1, 0);
+            try
+            {
+                var shared = await _transport.DatabaseAsync().ConfigureAwait(false);
+                await shared.ListRightPushAsync(list, raw).ConfigureAwait(false);
+            }
+            catch (Exception again) when (again is RedisException or TimeoutException)
+            {
+                // The broker is gone between the pop and now: kombu loses the message in this window too (§4.5).
+                LogLost(again, envelope.DeliveryTag, queue);
+            }
+
             return;
         }
 
@@ -369,7 +377,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
                 {
                     await _transport.RestoreVisibleAsync().ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
                 {
                     LogRestoreVisibleFailed(ex);
                 }
@@ -401,7 +409,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
                 {
                     await _transport.RenewAsync(tags).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
                 {
                     LogRenewFailed(ex);
                 }
@@ -421,6 +429,13 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>Ends a pending BRPOP as if it had timed out (from the shared connection: the blocked one is busy).</summary>
+    private async Task UnblockAsync(long clientId)
+    {
+        var db = await _transport.DatabaseAsync().ConfigureAwait(false);
+        await db.ExecuteAsync("CLIENT", "UNBLOCK", clientId).ConfigureAwait(false);
     }
 
     private static async Task IgnoreRedisErrorsAsync(Task task)
@@ -448,6 +463,9 @@ internal sealed partial class RedisConsumer : ITransportConsumer
 
     [LoggerMessage(EventId = 414, Level = LogLevel.Warning, Message = "Restoring stale unacknowledged messages failed; will try again")]
     private partial void LogRestoreVisibleFailed(Exception ex);
+
+    [LoggerMessage(EventId = 416, Level = LogLevel.Error, Message = "Message {Tag} popped from queue '{Queue}' could neither be recorded as unacked nor put back: lost")]
+    private partial void LogLost(Exception ex, string tag, string queue);
 
     [LoggerMessage(EventId = 415, Level = LogLevel.Error, Message = "Dropped an undecodable message from queue '{Queue}'")]
     private partial void LogUndecodable(Exception ex, string queue);

@@ -117,6 +117,20 @@ public sealed class PythonInteropTests : IClassFixture<RedisServer>
         Assert.True(await ran.Task.WaitAsync(TimeSpan.FromSeconds(5)), "the restored message is flagged redelivered");
     }
 
+    [Fact]
+    public async Task Python_inspect_ping_reaches_a_celeriac_worker_through_the_pidbox_fanout_and_gets_its_reply()
+    {
+        await using var app = CreateApp();
+        await using var worker = await app.StartWorkerAsync(app.Options.Worker with { Concurrency = 1, Queues = ["pinged"], Hostname = "csharp@interop" });
+
+        await using var inspect = PythonProcess.Start(Environment("pinged"), "-m", "celery", "-A", "interop_tasks", "inspect", "ping", "-t", "5", "-d", "csharp@interop");
+        var exit = await inspect.WaitForExitAsync(ProcessTimeout);
+
+        Assert.True(exit == 0, inspect.Output);
+        Assert.Contains("csharp@interop: OK", inspect.Output, StringComparison.Ordinal);
+        Assert.Contains("pong", inspect.Output, StringComparison.Ordinal);
+    }
+
     private static PythonProcess StartPythonWorker(Dictionary<string, string> env, string queue) => PythonProcess.Start(
         env,
         "-m", "celery", "-A", "interop_tasks", "worker", "-P", "solo", "-c", "1", "-Q", queue,
