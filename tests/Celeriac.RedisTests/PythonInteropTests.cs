@@ -131,6 +131,54 @@ public sealed class PythonInteropTests : IClassFixture<RedisServer>
         Assert.Contains("pong", inspect.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Tasks_prefetched_by_a_celeriac_worker_go_back_to_the_head_at_warm_shutdown_and_a_python_worker_runs_them()
+    {
+        const string Queue = "handover";
+        await using var app = CreateApp();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = 0;
+        app.Task<double>("interop.sleep", async (double seconds, CancellationToken ct) =>
+        {
+            Interlocked.Increment(ref started);
+            await gate.Task.WaitAsync(ct);
+            return seconds;
+        });
+        var worker = await app.StartWorkerAsync(app.Options.Worker with { Concurrency = 1, PrefetchMultiplier = 5, Queues = [Queue] });
+        var sent = new List<AsyncResult>();
+        for (var i = 0; i < 6; i++)
+        {
+            sent.Add(await app.SendTaskAsync("interop.sleep", [i / 100.0], options: new ApplyOptions { Queue = Queue }));
+        }
+
+        // One running (acked at start: early ack), five prefetched and held in unacked.
+        var db = _server.Db(0);
+        for (var i = 0; i < 200 && (Volatile.Read(ref started) < 1 || await db.HashLengthAsync("unacked") < 5); i++)
+        {
+            await Task.Delay(25);
+        }
+
+        Assert.Equal(5, await db.HashLengthAsync("unacked"));
+        var stopping = worker.StopAsync();
+        await Task.Delay(200);
+        gate.SetResult();
+        await stopping;
+        await worker.DisposeAsync();
+
+        Assert.Equal(5, await db.ListLengthAsync(Queue));
+        Assert.Equal(0, await db.HashLengthAsync("unacked"));
+        Assert.Equal(0.0, await sent[0].GetAsync<double>(TimeSpan.FromSeconds(10)));
+
+        await using var python = StartPythonWorker(Environment(Queue), Queue);
+        for (var i = 1; i < 6; i++)
+        {
+            Assert.Equal(i / 100.0, await sent[i].GetAsync<double>(TimeSpan.FromSeconds(60)));
+        }
+
+        Assert.Equal(1, Volatile.Read(ref started));
+        Assert.Contains("Task interop.sleep[" + sent[1].Id + "] succeeded", python.Output, StringComparison.Ordinal);
+    }
+
     private static PythonProcess StartPythonWorker(Dictionary<string, string> env, string queue) => PythonProcess.Start(
         env,
         "-m", "celery", "-A", "interop_tasks", "worker", "-P", "solo", "-c", "1", "-Q", queue,

@@ -52,6 +52,25 @@ public sealed class RedisTransportTests : IClassFixture<RedisServer>, IAsyncLife
     }
 
     [Fact]
+    public async Task An_envelope_without_body_encoding_carries_its_body_as_text()
+    {
+        // Celery §2.6: a producer that writes the JSON body as is, without body_encoding, is accepted by Python workers.
+        const string Raw = "{\"body\": \"[[2, 3], {}, {}]\", \"content-encoding\": \"utf-8\", \"content-type\": \"application/json\", "
+            + "\"headers\": {\"task\": \"interop.add\", \"id\": \"raw-1\"}, \"properties\": {\"delivery_info\": {\"exchange\": \"\", \"routing_key\": \"celery\"}, "
+            + "\"delivery_tag\": \"raw-tag\"}}";
+        await Db.ListLeftPushAsync("celery", Raw);
+        var transport = Open();
+
+        await using var reader = await ConsumeAsync(transport, 1, "celery");
+        var delivery = await reader.ReceiveAsync();
+
+        Assert.Equal("[[2, 3], {}, {}]", TestMessages.BodyOf(delivery));
+        Assert.Equal("raw-tag", ((RedisDelivery)delivery).Tag);
+        Assert.True(await Db.HashExistsAsync("unacked", "raw-tag"));
+        await delivery.AckAsync();
+    }
+
+    [Fact]
     public async Task Priorities_land_in_kombus_step_lists_and_lower_steps_are_consumed_first()
     {
         var transport = Open();
