@@ -100,7 +100,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         try
         {
             // Lets StopAsync end a pending BRPOP at once (CLIENT UNBLOCK) instead of waiting out its second.
-            _blockingClientId = (long)await _blocking.GetDatabase().ExecuteAsync("CLIENT", "ID").ConfigureAwait(false);
+            _blockingClientId = (long)await _blocking.GetDatabase().ExecuteAsync(RedisKeys.Client, RedisKeys.Id).ConfigureAwait(false);
         }
         catch (RedisException)
         {
@@ -435,7 +435,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
     private async Task UnblockAsync(long clientId)
     {
         var db = await _transport.DatabaseAsync().ConfigureAwait(false);
-        await db.ExecuteAsync("CLIENT", "UNBLOCK", clientId).ConfigureAwait(false);
+        await db.ExecuteAsync(RedisKeys.Client, RedisKeys.Unblock, clientId).ConfigureAwait(false);
     }
 
     private static async Task IgnoreRedisErrorsAsync(Task task)

@@ -142,7 +142,7 @@ internal sealed record RedisEndpoint
         if (blocking)
         {
             // One blocking BRPOP at a time; no SUBSCRIBE means StackExchange.Redis opens no pub/sub connection.
-            options.CommandMap = CommandMap.Create(["SUBSCRIBE", "PSUBSCRIBE"], available: false);
+            options.CommandMap = CommandMap.Create([RedisKeys.Subscribe, RedisKeys.Psubscribe], available: false);
             options.AsyncTimeout = (RedisKeys.BrpopTimeoutSeconds + 10) * 1000;
         }
 

@@ -34,11 +34,22 @@ internal static class RedisKeys
     /// <summary>kombu's <c>visibility_timeout</c> default: one hour.</summary>
     public static readonly TimeSpan DefaultVisibilityTimeout = TimeSpan.FromHours(1);
 
-    /// <summary>Redis commands issued as raw commands (no typed StackExchange.Redis method has the exact form).</summary>
+#pragma warning disable CS1591 // Redis commands and their keywords, issued raw where no typed StackExchange.Redis method has kombu's exact form.
     public const string Brpop = "BRPOP";
-
-    /// <summary>Used to restore stale messages: the exact command kombu issues.</summary>
     public const string Zrevrangebyscore = "ZREVRANGEBYSCORE";
+    public const string WithScores = "WITHSCORES";
+    public const string Set = "SET";
+    public const string Px = "PX";
+    public const string Nx = "NX";
+    public const string Client = "CLIENT";
+    public const string Id = "ID";
+    public const string Unblock = "UNBLOCK";
+    public const string Scan = "SCAN";
+    public const string Match = "MATCH";
+    public const string Count = "COUNT";
+    public const string Subscribe = "SUBSCRIBE";
+    public const string Psubscribe = "PSUBSCRIBE";
+#pragma warning restore CS1591
 
     /// <summary>The lock release kombu's Mutex does: delete the key only when it still holds our token.</summary>
     public const string ReleaseMutexScript = """

@@ -179,7 +179,7 @@ public sealed partial class RedisTransport : ITransport
         var cursor = "0";
         do
         {
-            var page = (RedisResult[])(await db.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", 500).ConfigureAwait(false))!;
+            var page = (RedisResult[])(await db.ExecuteAsync(RedisKeys.Scan, cursor, RedisKeys.Match, pattern, RedisKeys.Count, 500).ConfigureAwait(false))!;
             cursor = (string)page[0]!;
             foreach (var key in (RedisKey[])page[1]!)
             {
@@ -353,7 +353,7 @@ public sealed partial class RedisTransport : ITransport
         var token = Guid.NewGuid().ToString("N");
 
         // Exactly kombu's Mutex: SET unacked_mutex <token> PX 300000 NX.
-        var taken = await db.ExecuteAsync("SET", (RedisKey)mutex, token, "PX", (long)RedisKeys.UnackedMutexExpire.TotalMilliseconds, "NX").ConfigureAwait(false);
+        var taken = await db.ExecuteAsync(RedisKeys.Set, (RedisKey)mutex, token, RedisKeys.Px, (long)RedisKeys.UnackedMutexExpire.TotalMilliseconds, RedisKeys.Nx).ConfigureAwait(false);
         if (taken.IsNull)
         {
             // Someone else is restoring right now.
@@ -363,7 +363,7 @@ public sealed partial class RedisTransport : ITransport
         try
         {
             var ceiling = NowScore() - Options.VisibilityTimeout.TotalSeconds;
-            var stale = (RedisResult[])(await db.ExecuteAsync(RedisKeys.Zrevrangebyscore, (RedisKey)Key(RedisKeys.UnackedIndex), ceiling, 0, "WITHSCORES").ConfigureAwait(false))!;
+            var stale = (RedisResult[])(await db.ExecuteAsync(RedisKeys.Zrevrangebyscore, (RedisKey)Key(RedisKeys.UnackedIndex), ceiling, 0, RedisKeys.WithScores).ConfigureAwait(false))!;
             var restored = 0;
             for (var i = 0; i + 1 < stale.Length; i += 2)
             {
