@@ -40,12 +40,22 @@ public sealed class RedisServer : IAsyncLifetime
             "(scripts/test does)" + (string.IsNullOrEmpty(ci) ? string.Empty : "; CI is set, so this fails the run"));
     }
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => StartAsync(fixedPort: null);
+
+    /// <summary>Kills the server (SIGKILL, data gone) and starts a fresh one on the same port: a broker outage.</summary>
+    public async Task RestartAsync(TimeSpan down)
+    {
+        Kill();
+        await Task.Delay(down);
+        await StartAsync(Port);
+    }
+
+    private async Task StartAsync(int? fixedPort)
     {
         var binary = FindBinary();
         for (var attempt = 0; ; attempt++)
         {
-            Port = FreePort();
+            Port = fixedPort ?? FreePort();
             var start = new ProcessStartInfo(binary)
             {
                 RedirectStandardOutput = true,
@@ -74,7 +84,7 @@ public sealed class RedisServer : IAsyncLifetime
             }
         }
 
-        _admin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},allowAdmin=true");
+        _admin ??= await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},allowAdmin=true");
     }
 
     /// <summary>Empties every database: each test starts on an empty server (tests of a class run one at a time).</summary>
