@@ -35,7 +35,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
     private readonly AsyncPulse _capacityChanged = new();
     private readonly List<ChannelMessageQueue> _subscriptions = [];
     private ConnectionMultiplexer? _blocking;
-    private long? _blockingClientId;
+    private long _blockingClientId;
     private Task _fetchLoop = Task.CompletedTask;
     private Task _restoreLoop = Task.CompletedTask;
     private Task _renewLoop = Task.CompletedTask;
@@ -97,15 +97,10 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         }
 
         _blocking = await ConnectionMultiplexer.ConnectAsync(_transport.Endpoint.ToConfiguration("celeriac-consumer", blocking: true)).ConfigureAwait(false);
-        try
-        {
-            // Lets StopAsync end a pending BRPOP at once (CLIENT UNBLOCK) instead of waiting out its second.
-            _blockingClientId = (long)await _blocking.GetDatabase().ExecuteAsync(RedisKeys.Client, RedisKeys.Id).ConfigureAwait(false);
-        }
-        catch (RedisException)
-        {
-            _blockingClientId = null;
-        }
+
+        // A new connection after an outage has a new client id (and a restarted server reuses old ones).
+        _blocking.ConnectionRestored += (_, _) => _ = RefreshClientIdAsync();
+        await RefreshClientIdAsync().ConfigureAwait(false);
 
         _fetchLoop = Task.Run(FetchLoopAsync, CancellationToken.None);
         _restoreLoop = Task.Run(RestoreLoopAsync, CancellationToken.None);
@@ -134,7 +129,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
             await IgnoreRedisErrorsAsync(subscription.UnsubscribeAsync()).ConfigureAwait(false);
         }
 
-        if (Volatile.Read(ref _popping) == 1 && _blockingClientId is { } id)
+        if (Volatile.Read(ref _popping) == 1 && Interlocked.Read(ref _blockingClientId) is var id and > 0)
         {
             await IgnoreRedisErrorsAsync(UnblockAsync(id)).ConfigureAwait(false);
         }
@@ -428,6 +423,21 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Lets StopAsync end a pending BRPOP at once (CLIENT UNBLOCK) instead of waiting out its second.</summary>
+    private async Task RefreshClientIdAsync()
+    {
+        Interlocked.Exchange(ref _blockingClientId, 0);
+        try
+        {
+            var id = (long)await _blocking!.GetDatabase().ExecuteAsync(RedisKeys.Client, RedisKeys.Id).ConfigureAwait(false);
+            Interlocked.Exchange(ref _blockingClientId, id);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Without an id a stop waits for the pending BRPOP's timeout (1 s): slower, not wrong.
         }
     }
 
