@@ -1,3 +1,6 @@
+using Celeriac.Redis;
+using Celeriac.Sqlite;
+
 namespace Celeriac.Cli;
 
 /// <summary>The transports and result backends this distribution ships, registered by URL scheme.</summary>
@@ -7,6 +10,6 @@ public static class Transports
     public static CeleriacServices Register(CeleriacServices services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return Sqlite.SqliteRegistration.AddSqlite(services);
+        return services.AddSqlite().AddRedis();
     }
 }

@@ -179,14 +179,21 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         await transport.BindQueueAsync("w2", "broadcast", "ignored-key");
         await transport.BindQueueAsync("w3", "broadcast", string.Empty);
 
-        await transport.PublishAsync(Text("ping"), "broadcast", "any");
-
+        // Consumers first: on brokers where fanout is PUB/SUB (kombu's Redis transport) only live subscribers get a copy.
+        var readers = new List<DeliveryReader>();
         foreach (var queue in new[] { "w1", "w2", "w3" })
         {
-            await using var reader = await ConsumeAsync(transport, queue);
+            readers.Add(await ConsumeAsync(transport, queue));
+        }
+
+        await transport.PublishAsync(Text("ping"), "broadcast", "any");
+
+        foreach (var reader in readers)
+        {
             var delivery = await reader.ReceiveAsync();
             Assert.Equal("ping", BodyOf(delivery));
             await delivery.AckAsync();
+            Assert.Null(await reader.TryReceiveAsync(TestTimeouts.Silence));
         }
     }
 

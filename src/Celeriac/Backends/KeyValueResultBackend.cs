@@ -57,7 +57,11 @@ public abstract class KeyValueResultBackend : IResultBackend
     }
 
     /// <inheritdoc />
-    public async ValueTask<ResultMeta> WaitForReadyAsync(string taskId, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Re-reads whenever <see cref="WatchAsync"/> fires, with a backed-off poll as a floor. A backend with its own
+    /// notification lifetime (Redis pub/sub: subscribe, read, wait, unsubscribe) overrides this.
+    /// </remarks>
+    public virtual async ValueTask<ResultMeta> WaitForReadyAsync(string taskId, CancellationToken cancellationToken = default)
     {
         var key = TaskKey(taskId);
         var wait = TimeSpan.FromMilliseconds(10);

@@ -1,0 +1,82 @@
+namespace Celeriac.Redis;
+
+/// <summary>
+/// Every Redis wire literal of kombu's Redis transport and Celery's Redis result backend, in one place.
+/// Sources: kombu/transport/redis.py (Channel and QoS class attributes, _q_for_pri, _get_publish_topic,
+/// restore_visible, Mutex), celery/backends/redis.py and celery/backends/base.py (KeyValueStoreBackend).
+/// </summary>
+internal static class RedisKeys
+{
+    /// <summary>kombu's <c>sep</c>: joins a queue and its priority step, and the fields of a binding.</summary>
+    public const string Separator = "\x06\x16";
+
+    /// <summary>kombu's <c>keyprefix_queue</c>: the set of bindings of an exchange is <c>_kombu.binding.&lt;exchange&gt;</c>.</summary>
+    public const string BindingPrefix = "_kombu.binding.";
+
+    /// <summary>kombu's <c>unacked_key</c>: hash delivery_tag → <c>[envelope, exchange, routing_key]</c>.</summary>
+    public const string Unacked = "unacked";
+
+    /// <summary>kombu's <c>unacked_index_key</c>: sorted set of delivery tags scored by UNIX delivery time.</summary>
+    public const string UnackedIndex = "unacked_index";
+
+    /// <summary>kombu's <c>unacked_mutex_key</c>: the lock that guards restores of stale unacked messages.</summary>
+    public const string UnackedMutex = "unacked_mutex";
+
+    /// <summary>kombu's <c>unacked_mutex_expire</c>: 300 s.</summary>
+    public static readonly TimeSpan UnackedMutexExpire = TimeSpan.FromSeconds(300);
+
+    /// <summary>kombu's <c>brpop_timeout</c>: a blocking pop returns empty after 1 s.</summary>
+    public const int BrpopTimeoutSeconds = 1;
+
+    /// <summary>kombu's default <c>priority_steps</c>.</summary>
+    public static readonly IReadOnlyList<int> DefaultPrioritySteps = [0, 3, 6, 9];
+
+    /// <summary>kombu's <c>visibility_timeout</c> default: one hour.</summary>
+    public static readonly TimeSpan DefaultVisibilityTimeout = TimeSpan.FromHours(1);
+
+#pragma warning disable CS1591 // Redis commands and their keywords, issued raw where no typed StackExchange.Redis method has kombu's exact form.
+    public const string Brpop = "BRPOP";
+    public const string Zrevrangebyscore = "ZREVRANGEBYSCORE";
+    public const string WithScores = "WITHSCORES";
+    public const string Set = "SET";
+    public const string Px = "PX";
+    public const string Nx = "NX";
+    public const string Client = "CLIENT";
+    public const string Id = "ID";
+    public const string Unblock = "UNBLOCK";
+    public const string Scan = "SCAN";
+    public const string Match = "MATCH";
+    public const string Count = "COUNT";
+    public const string Subscribe = "SUBSCRIBE";
+    public const string Psubscribe = "PSUBSCRIBE";
+#pragma warning restore CS1591
+
+    /// <summary>The lock release kombu's Mutex does: delete the key only when it still holds our token.</summary>
+    public const string ReleaseMutexScript = """
+        if redis.call("get", KEYS[1]) == ARGV[1] then
+            return redis.call("del", KEYS[1])
+        else
+            return 0
+        end
+        """;
+
+    /// <summary>The list of <paramref name="queue"/> for priority step <paramref name="step"/> (kombu's <c>_q_for_pri</c>).</summary>
+    public static string QueueList(string queue, int step) => step == 0 ? queue : queue + Separator + step.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The queue a popped list key belongs to: the <c>sep + step</c> suffix cut off (kombu's <c>rsplit(sep, 1)[0]</c>).</summary>
+    public static string QueueOfList(string list)
+    {
+        var at = list.LastIndexOf(Separator, StringComparison.Ordinal);
+        return at < 0 ? list : list[..at];
+    }
+
+    /// <summary>The queue field of a binding member (the last of its three fields).</summary>
+    public static string QueueOfBinding(string member)
+    {
+        var at = member.LastIndexOf(Separator, StringComparison.Ordinal);
+        return at < 0 ? member : member[(at + Separator.Length)..];
+    }
+
+    /// <summary>A binding member: <c>routing_key sep pattern sep queue</c>.</summary>
+    public static string BindingMember(string routingKey, string pattern, string queue) => routingKey + Separator + pattern + Separator + queue;
+}

@@ -1,0 +1,182 @@
+using System.Threading.Channels;
+using Celeriac.Backends;
+using Celeriac.Protocol;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Celeriac.Redis;
+
+/// <summary>
+/// <c>redis://</c> result backend, as Celery's (Celery §5): <c>celery-task-meta-&lt;id&gt;</c> strings holding the meta
+/// JSON, written after a GET (a stored SUCCESS is never overwritten) as <c>MULTI; SETEX key result_expires json;
+/// PUBLISH key json; EXEC</c>, so that Python's <c>AsyncResult.get()</c>, which waits on the channel, wakes. Waiters here
+/// do the same: SUBSCRIBE to the key's channel, then GET, then wait for a published ready state; every waiter of a
+/// backend shares its one pub/sub connection. Source: celery/backends/redis.py (RedisBackend, ResultConsumer),
+/// celery/backends/base.py (KeyValueStoreBackend).
+/// </summary>
+public sealed partial class RedisResultBackend : KeyValueResultBackend
+{
+    private readonly RedisEndpoint _endpoint;
+    private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
+    private readonly ILogger _logger;
+    private readonly Transport.AsyncPulse _reconnected = new();
+    private int _disposed;
+
+    /// <summary>Creates the backend for the context's URL; connects on first use.</summary>
+    /// <exception cref="CeleriacConfigurationException">The URL is malformed (the message names <c>result_backend</c>).</exception>
+    public RedisResultBackend(ResultBackendContext context)
+        : base(NotNull(context).ResultExpires, context.TimeProvider)
+    {
+        _endpoint = RedisEndpoint.Parse(context.Url, "result_backend");
+        _logger = context.LoggerFactory.CreateLogger<RedisResultBackend>();
+        _connection = new Lazy<Task<ConnectionMultiplexer>>(ConnectAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <inheritdoc />
+    public override ResultBackendCapabilities Capabilities { get; } = new("redis", Persistent: true, PushesUpdates: true);
+
+    /// <summary>Creates the backend; the factory registered for <c>redis://</c> and <c>rediss://</c>.</summary>
+    public static RedisResultBackend Create(ResultBackendContext context) => new(context);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Celery's ResultConsumer order: SUBSCRIBE to the key's channel first, then GET, so a state stored between the two
+    /// is seen either by the GET or on the channel. A reconnect re-reads (a publish may have been missed meanwhile).
+    /// </remarks>
+    public override async ValueTask<ResultMeta> WaitForReadyAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        var key = TaskKey(taskId);
+        var connection = await ConnectionAsync().ConfigureAwait(false);
+        var subscriber = connection.GetSubscriber();
+        var channel = RedisChannel.Literal(key);
+
+        // Published payloads for this waiter; null asks for a re-read. Bounded: only the newest state matters.
+        var published = Channel.CreateBounded<byte[]?>(new BoundedChannelOptions(16) { FullMode = BoundedChannelFullMode.DropOldest });
+        void OnPublished(RedisChannel _, RedisValue value) => published.Writer.TryWrite((byte[]?)value);
+
+        await subscriber.SubscribeAsync(channel, OnPublished).ConfigureAwait(false);
+        try
+        {
+            byte[]? value = await GetValueAsync(key, cancellationToken).ConfigureAwait(false);
+            while (true)
+            {
+                if (value is not null && TryReady(value, taskId) is { } ready)
+                {
+                    return ready;
+                }
+
+                var reconnected = _reconnected.NextPulse;
+                var next = published.Reader.ReadAsync(cancellationToken).AsTask();
+                if (await Task.WhenAny(next, reconnected).ConfigureAwait(false) == next)
+                {
+                    value = await next.ConfigureAwait(false) ?? await GetValueAsync(key, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    published.Writer.TryWrite(null);
+                    value = await next.ConfigureAwait(false) ?? await GetValueAsync(key, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            try
+            {
+                await subscriber.UnsubscribeAsync(channel, OnPublished).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+            {
+                LogUnsubscribeFailed(ex, key);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask<byte[]?> GetValueAsync(string key, CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync().ConfigureAwait(false);
+        return (byte[]?)await db.StringGetAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask SetValueAsync(string key, byte[] value, TimeSpan? expires, CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync().ConfigureAwait(false);
+        var tran = db.CreateTransaction();
+
+        // Celery: SETEX with whole seconds (result_expires is an int), or SET when results never expire.
+        TimeSpan? ttl = expires is { } e ? TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(e.TotalSeconds))) : null;
+        _ = tran.StringSetAsync(key, value, ttl);
+        _ = tran.PublishAsync(RedisChannel.Literal(key), value);
+        await tran.ExecuteAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask DeleteValueAsync(string key, CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync().ConfigureAwait(false);
+        await db.KeyDeleteAsync(key).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Unused: <see cref="WaitForReadyAsync"/> waits on the key's channel itself.</remarks>
+    protected override Task WatchAsync(string key, CancellationToken cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken);
+
+    /// <inheritdoc />
+    protected override async ValueTask DisposeAsyncCore()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _connection.IsValueCreated)
+        {
+            try
+            {
+                var connection = await _connection.Value.ConfigureAwait(false);
+                await connection.CloseAsync().ConfigureAwait(false);
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+            {
+                LogUnsubscribeFailed(ex, "(close)");
+            }
+        }
+
+        await base.DisposeAsyncCore().ConfigureAwait(false);
+    }
+
+    private static ResultBackendContext NotNull(ResultBackendContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context;
+    }
+
+    private static ResultMeta? TryReady(byte[] value, string taskId)
+    {
+        try
+        {
+            var meta = ResultMetaCodec.Decode(value, taskId);
+            return TaskStates.IsReady(meta.Status) ? meta : null;
+        }
+        catch (MessageDecodeException)
+        {
+            return null;
+        }
+    }
+
+    private Task<ConnectionMultiplexer> ConnectionAsync()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        return _connection.Value;
+    }
+
+    private async ValueTask<IDatabase> DatabaseAsync() => (await ConnectionAsync().ConfigureAwait(false)).GetDatabase();
+
+    private async Task<ConnectionMultiplexer> ConnectAsync()
+    {
+        var connection = await ConnectionMultiplexer.ConnectAsync(_endpoint.ToConfiguration("celeriac-results")).ConfigureAwait(false);
+        connection.ConnectionRestored += (_, _) => _reconnected.Pulse();
+        return connection;
+    }
+
+    [LoggerMessage(EventId = 420, Level = LogLevel.Debug, Message = "Unsubscribing from {Channel} failed")]
+    private partial void LogUnsubscribeFailed(Exception ex, string channel);
+}

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+namespace Celeriac.RedisTests;
+
+/// <summary>
+/// A private <c>redis-server</c> per test class: loopback only, a free port, no persistence, killed by PID at the end.
+/// A missing binary fails the tests (scripts/test installs it); it never skips them silently.
+/// </summary>
+public sealed class RedisServer : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("celeriac-redis-").FullName;
+    private Process? _process;
+    private ConnectionMultiplexer? _admin;
+
+    public int Port { get; private set; }
+
+    /// <summary>The URL of database <paramref name="db"/>.</summary>
+    public string Url(int db = 0) => $"redis://127.0.0.1:{Port}/{db}";
+
+    /// <summary>A connection that may run admin commands (FLUSHALL, MONITOR is not used).</summary>
+    public ConnectionMultiplexer Admin => _admin ?? throw new InvalidOperationException("the server is not started");
+
+    public IDatabase Db(int db = 0) => Admin.GetDatabase(db);
+
+    public static string FindBinary()
+    {
+        var candidates = new[] { Environment.GetEnvironmentVariable("REDIS_SERVER"), "/usr/bin/redis-server", "/usr/local/bin/redis-server" };
+        var found = candidates.FirstOrDefault(c => !string.IsNullOrEmpty(c) && File.Exists(c));
+        if (found is not null)
+        {
+            return found;
+        }
+
+        var ci = Environment.GetEnvironmentVariable("CI");
+        throw new InvalidOperationException(
+            "redis-server was not found (looked at $REDIS_SERVER, /usr/bin, /usr/local/bin); install the Debian package redis-server " +
+            "(scripts/test does)" + (string.IsNullOrEmpty(ci) ? string.Empty : "; CI is set, so this fails the run"));
+    }
+
+    public Task InitializeAsync() => StartAsync(fixedPort: null);
+
+    /// <summary>Kills the server (SIGKILL, data gone) and starts a fresh one on the same port: a broker outage.</summary>
+    public async Task RestartAsync(TimeSpan down)
+    {
+        Kill();
+        await Task.Delay(down);
+        await StartAsync(Port);
+    }
+
+    private async Task StartAsync(int? fixedPort)
+    {
+        var binary = FindBinary();
+        for (var attempt = 0; ; attempt++)
+        {
+            Port = fixedPort ?? FreePort();
+            var start = new ProcessStartInfo(binary)
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = _dir,
+            };
+            foreach (var arg in new[] { "--bind", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", string.Empty, "--appendonly", "no", "--dir", _dir })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            _process = Process.Start(start) ?? throw new InvalidOperationException("could not start redis-server");
+            _process.OutputDataReceived += (_, _) => { };
+            _process.ErrorDataReceived += (_, _) => { };
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+            if (await WaitForPortAsync(TimeSpan.FromSeconds(10)))
+            {
+                break;
+            }
+
+            Kill();
+            if (attempt == 2)
+            {
+                throw new InvalidOperationException($"redis-server did not listen on 127.0.0.1:{Port}");
+            }
+        }
+
+        _admin ??= await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},allowAdmin=true");
+    }
+
+    /// <summary>Empties every database: each test starts on an empty server (tests of a class run one at a time).</summary>
+    public void FlushAll() => Admin.GetServer("127.0.0.1", Port).FlushAllDatabases();
+
+    public async Task DisposeAsync()
+    {
+        if (_admin is not null)
+        {
+            await _admin.DisposeAsync();
+        }
+
+        Kill();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private void Kill()
+    {
+        if (_process is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+        _process = null;
+    }
+
+    private async Task<bool> WaitForPortAsync(TimeSpan timeout)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < timeout)
+        {
+            if (_process!.HasExited)
+            {
+                return false;
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, Port);
+                var stream = client.GetStream();
+                await stream.WriteAsync("PING\r\n"u8.ToArray());
+                var buffer = new byte[16];
+                var n = await stream.ReadAsync(buffer);
+                if (n > 0 && buffer[0] == (byte)'+')
+                {
+                    return true;
+                }
+            }
+            catch (SocketException)
+            {
+            }
+
+            await Task.Delay(20);
+        }
+
+        return false;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
