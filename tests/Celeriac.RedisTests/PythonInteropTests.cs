@@ -132,6 +132,44 @@ public sealed class PythonInteropTests : IClassFixture<RedisServer>
     }
 
     [Fact]
+    public async Task Pythons_event_dumper_sees_a_celeriac_workers_heartbeats_and_task_events()
+    {
+        await using var app = CreateApp();
+        app.Task<int>("interop.add", (int x, int y) => x + y);
+        await using var worker = await app.StartWorkerAsync(app.Options.Worker with { Concurrency = 1, Queues = ["watched"], Hostname = "csharp@events", SendTaskEvents = true });
+        var env = Environment("watched");
+        env["PYTHONUNBUFFERED"] = "1";   // the dumper prints to a pipe, which Python would buffer
+        await using var dump = PythonProcess.Start(env, "-m", "celery", "-A", "interop_tasks", "events", "--dump");
+
+        // Heartbeats come every 2 s, so the first one after Python subscribed proves it is listening.
+        Assert.True(await dump.WaitForOutputAsync("csharp@events", TimeSpan.FromSeconds(30)), dump.Output);
+        var result = await app.SendTaskAsync("interop.add", [2, 3], options: new ApplyOptions { Queue = "watched" });
+        Assert.Equal(5, await result.GetAsync<int>(TimeSpan.FromSeconds(30)));
+        Assert.True(await dump.WaitForOutputAsync("task succeeded", TimeSpan.FromSeconds(30)), dump.Output);
+
+        Assert.Contains("] heartbeat: active=", dump.Output, StringComparison.Ordinal);
+        Assert.Contains($"task received: interop.add({result.Id}) args=(2, 3) kwargs={{}}", dump.Output, StringComparison.Ordinal);
+        Assert.Matches(@"task succeeded: interop\.add\(" + result.Id + @"\) .*result=5", dump.Output);
+    }
+
+    [Fact]
+    public async Task Pythons_inspect_reads_a_celeriac_workers_registered_stats_and_active_replies()
+    {
+        await using var app = CreateApp();
+        app.Task<int>("interop.add", (int x, int y) => x + y);
+        app.Task<int>("interop.mul", (int x, int y) => x * y);
+        await using var worker = await app.StartWorkerAsync(app.Options.Worker with { Concurrency = 2, Queues = ["inspected"], Hostname = "csharp@inspect" });
+
+        foreach (var (command, expect) in new[] { ("registered", "* interop.add"), ("stats", "\"max-concurrency\": 2"), ("active", "csharp@inspect: OK") })
+        {
+            await using var inspect = PythonProcess.Start(Environment("inspected"), "-m", "celery", "-A", "interop_tasks", "inspect", command, "-t", "5", "-d", "csharp@inspect");
+            var exit = await inspect.WaitForExitAsync(ProcessTimeout);
+            Assert.True(exit == 0, command + ": " + inspect.Output);
+            Assert.Contains(expect, inspect.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Tasks_prefetched_by_a_celeriac_worker_go_back_to_the_head_at_warm_shutdown_and_a_python_worker_runs_them()
     {
         const string Queue = "handover";

@@ -103,7 +103,7 @@ public sealed partial class EventDispatcher
     }
 
     private async Task DeclareAsync(CancellationToken cancellationToken) =>
-        await _app.Transport.DeclareExchangeAsync(new ExchangeDeclaration(EventNames.Exchange, ExchangeType.Topic), cancellationToken).ConfigureAwait(false);
+        await _app.Transport.DeclareExchangeAsync(new ExchangeDeclaration(EventNames.Exchange, EventNames.ExchangeTypeFor(_app.Transport)), cancellationToken).ConfigureAwait(false);
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Could not send event {Type}")]
     private partial void LogSendFailed(Exception ex, string type);

@@ -41,6 +41,16 @@ public static class EventNames
     public const string TaskRejected = "task-rejected";
 #pragma warning restore CS1591
 
+    /// <summary>
+    /// The type of the event exchange on a transport: topic, except on Redis where Celery forces fanout (PUB/SUB).
+    /// Source: celery/events/event.py (get_exchange).
+    /// </summary>
+    public static Transport.ExchangeType ExchangeTypeFor(Transport.ITransport transport)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        return transport.Capabilities.Name == "redis" ? Transport.ExchangeType.Fanout : Transport.ExchangeType.Topic;
+    }
+
     /// <summary>The routing key of an event type: <c>task-succeeded</c> → <c>task.succeeded</c>.</summary>
     public static string RoutingKey(string type)
     {

@@ -33,7 +33,7 @@ public sealed class EventReceiver : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var transport = _app.Transport;
-        await transport.DeclareExchangeAsync(new ExchangeDeclaration(EventNames.Exchange, ExchangeType.Topic), cancellationToken).ConfigureAwait(false);
+        await transport.DeclareExchangeAsync(new ExchangeDeclaration(EventNames.Exchange, EventNames.ExchangeTypeFor(transport)), cancellationToken).ConfigureAwait(false);
         await transport.DeclareQueueAsync(new QueueDeclaration(Queue, Durable: false, AutoDelete: true) { MessageTtl = EventNames.QueueTtl, Expires = EventNames.QueueExpires }, cancellationToken).ConfigureAwait(false);
         await transport.BindQueueAsync(Queue, EventNames.Exchange, RoutingKey, cancellationToken).ConfigureAwait(false);
         _consumer = await transport.ConsumeAsync([Queue], 0, cancellationToken).ConfigureAwait(false);
