@@ -26,6 +26,9 @@ public sealed class SampleTests : IDisposable
         var env = new Dictionary<string, string>();
         await using var worker = SampleProcess.Start("Proj", _dir, env, "worker", "-l", "info", "-n", "proj1@%h");
         Assert.True(await worker.WaitForOutputAsync("ready.", TimeSpan.FromSeconds(30)), worker.Err);
+
+        // The banner goes to standard output just after the "ready" log line on standard error.
+        Assert.True(await worker.WaitForOutputAsync(". proj.tasks.text.describe", TimeSpan.FromSeconds(30)), worker.Out);
         Assert.Contains(". proj.tasks.add", worker.Out, StringComparison.Ordinal);
         Assert.Contains(". proj.tasks.text.shout", worker.Out, StringComparison.Ordinal);
 
