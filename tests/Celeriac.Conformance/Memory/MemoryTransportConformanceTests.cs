@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Celeriac.Conformance.Memory;
 
 /// <summary>memory://: each test gets its own named in-process broker.</summary>
-public sealed class MemoryTransportConformanceTests : TransportConformanceTests
+public sealed class MemoryTransportConformanceTests : QueueArgumentConformanceTests
 {
     private readonly BrokerUrl _url = BrokerUrl.Parse($"memory://{Guid.NewGuid():N}");
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Celeriac.Conformance.Sqlite;
 
 /// <summary>sqlite://: each test gets its own database file; every transport of a test opens the same file.</summary>
-public sealed class SqliteTransportConformanceTests : TransportConformanceTests
+public sealed class SqliteTransportConformanceTests : QueueArgumentConformanceTests
 {
     private readonly TempDatabase _database = new();
 
