@@ -32,7 +32,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
 
     // Renewal outlives StopAsync: tasks still running during a warm shutdown keep their messages until dispose.
     private readonly CancellationTokenSource _disposing = new();
-    private readonly AsyncPulse _capacityChanged = new();
+    private readonly PrefetchWindow _window;
     private readonly List<ChannelMessageQueue> _subscriptions = [];
     private ConnectionMultiplexer? _blocking;
     private long _blockingClientId;
@@ -40,7 +40,6 @@ internal sealed partial class RedisConsumer : ITransportConsumer
     private Task _restoreLoop = Task.CompletedTask;
     private Task _renewLoop = Task.CompletedTask;
     private long _sequence;
-    private int _prefetchCount;
     private int _popping;
     private int _disposed;
 
@@ -61,7 +60,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
             }
         }
 
-        _prefetchCount = prefetchCount;
+        _window = new PrefetchWindow(prefetchCount, () => _outstanding.Count);
 
         // Bounded by prefetch in practice (popping waits for capacity); unbounded so that a prefetch of 0 works.
         _channel = Channel.CreateUnbounded<IDelivery>(new UnboundedChannelOptions { SingleReader = false });
@@ -69,14 +68,9 @@ internal sealed partial class RedisConsumer : ITransportConsumer
 
     public IReadOnlyList<string> Queues { get; }
 
-    public int PrefetchCount => Volatile.Read(ref _prefetchCount);
+    public int PrefetchCount => _window.Limit;
 
-    public void SetPrefetchCount(int prefetchCount)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(prefetchCount);
-        Volatile.Write(ref _prefetchCount, prefetchCount);
-        _capacityChanged.Pulse();
-    }
+    public void SetPrefetchCount(int prefetchCount) => _window.SetLimit(prefetchCount);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -181,13 +175,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
     internal void Settled(RedisDelivery delivery)
     {
         _outstanding.TryRemove(delivery.Sequence, out _);
-        _capacityChanged.Pulse();
-    }
-
-    private bool HasCapacity()
-    {
-        var prefetch = PrefetchCount;
-        return prefetch == 0 || _outstanding.Count < prefetch;
+        _window.Released();
     }
 
     private void OnFanoutMessage(string queue, ChannelMessage message)
@@ -234,14 +222,9 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         {
             while (!token.IsCancellationRequested)
             {
-                if (!HasCapacity())
+                if (!_window.HasRoom)
                 {
-                    var pulse = _capacityChanged.NextPulse;
-                    if (!HasCapacity())
-                    {
-                        await pulse.WaitAsync(token).ConfigureAwait(false);
-                    }
-
+                    await _window.WaitForRoomAsync(token).ConfigureAwait(false);
                     continue;
                 }
 

@@ -21,11 +21,10 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
 
     // Renewal outlives StopAsync: tasks still running during a warm shutdown keep their leases until dispose.
     private readonly CancellationTokenSource _disposing = new();
-    private readonly AsyncPulse _capacityChanged = new();
+    private readonly PrefetchWindow _window;
     private readonly Task _fetchLoop;
     private readonly Task _renewLoop;
     private readonly Task _keepAliveLoop;
-    private int _prefetchCount;
     private int _disposed;
 
     /// <summary>Starts consuming; the caller has already counted this consumer in with <see cref="VirtualTransport.TouchQueuesAsync"/> (+1).</summary>
@@ -35,7 +34,7 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
         _logger = logger;
         _cycle = [.. queues.Distinct(StringComparer.Ordinal)];
         Queues = [.. _cycle];
-        _prefetchCount = prefetchCount;
+        _window = new PrefetchWindow(prefetchCount, () => _outstanding.Count);
         ConsumerId = Guid.NewGuid().ToString("N");
 
         // Bounded by prefetch in practice (fetching waits for capacity); unbounded so a prefetch of 0 works.
@@ -49,16 +48,11 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
 
     public IReadOnlyList<string> Queues { get; }
 
-    public int PrefetchCount => Volatile.Read(ref _prefetchCount);
+    public int PrefetchCount => _window.Limit;
 
     public int Outstanding => _outstanding.Count;
 
-    public void SetPrefetchCount(int prefetchCount)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(prefetchCount);
-        Volatile.Write(ref _prefetchCount, prefetchCount);
-        _capacityChanged.Pulse();
-    }
+    public void SetPrefetchCount(int prefetchCount) => _window.SetLimit(prefetchCount);
 
     public async IAsyncEnumerable<IDelivery> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -127,13 +121,7 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
     internal void Settled(VirtualDelivery delivery)
     {
         _outstanding.TryRemove(delivery.Leased.Tag, out _);
-        _capacityChanged.Pulse();
-    }
-
-    private bool HasCapacity()
-    {
-        var prefetch = PrefetchCount;
-        return prefetch == 0 || _outstanding.Count < prefetch;
+        _window.Released();
     }
 
     private async Task FetchLoopAsync()
@@ -145,14 +133,9 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
         {
             while (!token.IsCancellationRequested)
             {
-                if (!HasCapacity())
+                if (!_window.HasRoom)
                 {
-                    var pulse = _capacityChanged.NextPulse;
-                    if (!HasCapacity())
-                    {
-                        await pulse.WaitAsync(token).ConfigureAwait(false);
-                    }
-
+                    await _window.WaitForRoomAsync(token).ConfigureAwait(false);
                     continue;
                 }
 
