@@ -105,11 +105,91 @@ public sealed partial class RedisResultBackend : KeyValueResultBackend
         var db = await DatabaseAsync().ConfigureAwait(false);
         var tran = db.CreateTransaction();
 
-        // Celery: SETEX with whole seconds (result_expires is an int), or SET when results never expire.
-        TimeSpan? ttl = expires is { } e ? TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(e.TotalSeconds))) : null;
-        _ = tran.StringSetAsync(key, value, ttl);
+        _ = tran.StringSetAsync(key, value, WholeSeconds(expires));
         _ = tran.PublishAsync(RedisChannel.Literal(key), value);
         await tran.ExecuteAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Celery 5.2's Redis chord: <c>SETEX celery-taskset-meta-&lt;gid&gt;.s &lt;expires&gt; N</c> (plain integer text), then a PUBLISH as every backend write.</remarks>
+    public override async ValueTask PrepareChordAsync(string groupId, IReadOnlyList<string> headerIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(headerIds);
+        var value = (RedisValue)headerIds.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var db = await DatabaseAsync().ConfigureAwait(false);
+        var key = GroupKey(groupId) + ".s";
+        var tran = db.CreateTransaction();
+        _ = tran.StringSetAsync(key, value, WholeSeconds(ResultExpires));
+        _ = tran.PublishAsync(RedisChannel.Literal(key), value);
+        await tran.ExecuteAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Celery 5.2's ordered join (<c>result_chord_ordered</c>), in one MULTI: <c>ZADD .j &lt;index&gt; [1, id, state, result]</c>,
+    /// <c>ZCOUNT .j</c>, <c>GET .t</c>, <c>GET .s</c>, <c>EXPIRE</c> of the three. The one that brings the count to the size
+    /// reads <c>.j</c> in index order and deletes the keys. Source: celery/backends/redis.py (on_chord_part_return).
+    /// </remarks>
+    public override async ValueTask<IReadOnlyList<ChordMember>?> ChordPartReturnAsync(string groupId, int? groupIndex, ResultMeta meta, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(meta);
+        var baseKey = GroupKey(groupId);
+        RedisKey joinKey = baseKey + ".j", totalKey = baseKey + ".t", sizeKey = baseKey + ".s";
+        var member = KombuJson.Serialize(new System.Text.Json.Nodes.JsonArray(1, meta.TaskId, meta.Status, meta.Result?.DeepClone()));
+        var db = await DatabaseAsync().ConfigureAwait(false);
+        var tran = db.CreateTransaction();
+        _ = tran.SortedSetAddAsync(joinKey, member, groupIndex ?? double.PositiveInfinity);
+        var count = tran.SortedSetLengthAsync(joinKey);
+        var total = tran.StringGetAsync(totalKey);
+        var size = tran.StringGetAsync(sizeKey);
+        if (WholeSeconds(ResultExpires) is { } ttl)
+        {
+            _ = tran.KeyExpireAsync(joinKey, ttl);
+            _ = tran.KeyExpireAsync(totalKey, ttl);
+            _ = tran.KeyExpireAsync(sizeKey, ttl);
+        }
+
+        await tran.ExecuteAsync().ConfigureAwait(false);
+        var sizeValue = await size.ConfigureAwait(false);
+        if (sizeValue.IsNull || !long.TryParse((string?)sizeValue, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var expected))
+        {
+            return null;
+        }
+
+        var totalValue = await total.ConfigureAwait(false);
+        _ = long.TryParse((string?)totalValue, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var added);
+        if (await count.ConfigureAwait(false) != expected + added)
+        {
+            return null;
+        }
+
+        var entries = await db.SortedSetRangeByRankAsync(joinKey).ConfigureAwait(false);
+        var results = new List<ChordMember>(entries.Length);
+        foreach (var entry in entries)
+        {
+            if (KombuJson.Parse((byte[])entry!) is System.Text.Json.Nodes.JsonArray { Count: 4 } e)
+            {
+                results.Add(new ChordMember(e[1]!.GetValue<string>(), e[2]!.GetValue<string>(), e[3]?.DeepClone()));
+            }
+        }
+
+        await db.KeyDeleteAsync([joinKey, totalKey, sizeKey]).ConfigureAwait(false);
+        return results;
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask<long> IncrementAsync(string key, TimeSpan? expires, CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync().ConfigureAwait(false);
+        var tran = db.CreateTransaction();
+        var value = tran.StringIncrementAsync(key);
+        if (WholeSeconds(expires) is { } ttl)
+        {
+            _ = tran.KeyExpireAsync(key, ttl);
+        }
+
+        await tran.ExecuteAsync().ConfigureAwait(false);
+        return await value.ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -148,6 +228,10 @@ public sealed partial class RedisResultBackend : KeyValueResultBackend
         ArgumentNullException.ThrowIfNull(context);
         return context;
     }
+
+    /// <summary>Celery writes SETEX with whole seconds (result_expires is an int), or SET when results never expire.</summary>
+    private static TimeSpan? WholeSeconds(TimeSpan? expires) =>
+        expires is { } e ? TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(e.TotalSeconds))) : null;
 
     private static ResultMeta? TryReady(byte[] value, string taskId)
     {

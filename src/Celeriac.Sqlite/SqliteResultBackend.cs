@@ -60,6 +60,16 @@ public sealed partial class SqliteResultBackend : KeyValueResultBackend
     }
 
     /// <inheritdoc />
+    protected override async ValueTask<long> IncrementAsync(string key, TimeSpan? expires, CancellationToken cancellationToken)
+    {
+        var now = TimeProvider.GetUtcNow();
+        long? expiresAt = expires is { } e ? (now + e).ToUnixTimeMilliseconds() : null;
+        var value = await _database.WriteAsync(s => Convert.ToInt64(s.Command(SqliteSql.IncrementResult, key, expiresAt, now.ToUnixTimeMilliseconds()).ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        _database.NotifyChanged();
+        return value;
+    }
+
+    /// <inheritdoc />
     protected override async ValueTask DeleteValueAsync(string key, CancellationToken cancellationToken)
     {
         await _database.WriteAsync(s => s.Command(SqliteSql.DeleteResult, key).ExecuteNonQuery(), cancellationToken).ConfigureAwait(false);

@@ -298,6 +298,19 @@ internal static class SqliteSql
         "$value",
         "$expires_at");
 
+    /// <summary>Adds one to an integer result value (stored as its decimal text, as Redis INCR keeps it) and returns it.</summary>
+    public static readonly SqliteStatement IncrementResult = new(
+        """
+        INSERT INTO celeriac_results (key, value, expires_at) VALUES ($key, CAST('1' AS BLOB), $expires_at)
+        ON CONFLICT (key) DO UPDATE SET
+            value = CAST(CAST(CASE WHEN expires_at IS NOT NULL AND expires_at <= $now THEN 0 ELSE CAST(CAST(value AS TEXT) AS INTEGER) END + 1 AS TEXT) AS BLOB),
+            expires_at = excluded.expires_at
+        RETURNING CAST(CAST(value AS TEXT) AS INTEGER);
+        """,
+        "$key",
+        "$expires_at",
+        "$now");
+
     /// <summary>Deletes a result value.</summary>
     public static readonly SqliteStatement DeleteResult = new(
         "DELETE FROM celeriac_results WHERE key = $key;",

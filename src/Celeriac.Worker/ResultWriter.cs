@@ -17,7 +17,11 @@ internal sealed class ResultWriter
         _app = app;
         _hostname = hostname;
         _logger = logger;
+        Canvas = new CanvasSteps(app, logger);
     }
+
+    /// <summary>The workflow steps that follow a task's end.</summary>
+    public CanvasSteps Canvas { get; }
 
     public ResultMeta Meta(TaskRequest request, string status, JsonNode? result, string? traceback = null)
     {
@@ -41,15 +45,30 @@ internal sealed class ResultWriter
         };
     }
 
-    public async ValueTask StoreAsync(TaskRequest request, string status, JsonNode? result, string? traceback = null)
+    /// <summary>
+    /// Stores a state; after a FAILURE or REVOKED the workflow follows (chain steps fail, errbacks, chord join).
+    /// A SUCCESS's workflow is the caller's: its callbacks go out before the result is stored.
+    /// </summary>
+    public async ValueTask StoreAsync(TaskRequest request, string status, JsonNode? result, string? traceback = null, JsonArray? children = null)
     {
+        var meta = Meta(request, status, result, traceback);
+        if (children is { Count: > 0 })
+        {
+            meta = meta with { Children = children };
+        }
+
         try
         {
-            await _app.Backend.StoreAsync(Meta(request, status, result, traceback)).ConfigureAwait(false);
+            await _app.Backend.StoreAsync(meta).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             _logger.StoreFailed(request.Id, ex);
+        }
+
+        if (TaskStates.Propagates(status))
+        {
+            await Canvas.OnFailedAsync(request, meta).ConfigureAwait(false);
         }
     }
 

@@ -43,9 +43,15 @@ public sealed class PythonProcess : IAsyncDisposable
             throw new InvalidOperationException($"{Python} not found: install python3-celery and python3-redis (scripts/test does)");
         }
 
-        var start = new ProcessStartInfo(Python)
+        return StartProgram(Python, ScriptDirectory, environment, args);
+    }
+
+    /// <summary>Any program (e.g. <c>dotnet Sample.dll</c>), with the same output capture and kill on dispose.</summary>
+    public static PythonProcess StartProgram(string fileName, string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo(fileName)
         {
-            WorkingDirectory = ScriptDirectory,
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,

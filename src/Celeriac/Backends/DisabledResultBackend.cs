@@ -27,6 +27,22 @@ public sealed class DisabledResultBackend : IResultBackend
     public ValueTask ForgetAsync(string taskId, CancellationToken cancellationToken = default) => throw NotConfigured();
 
     /// <inheritdoc />
+    public ValueTask SaveGroupAsync(string groupId, IReadOnlyList<string> memberIds, CancellationToken cancellationToken = default) => throw NotConfigured();
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<string>?> RestoreGroupAsync(string groupId, CancellationToken cancellationToken = default) => throw NotConfigured();
+
+    /// <inheritdoc />
+    public ValueTask DeleteGroupAsync(string groupId, CancellationToken cancellationToken = default) => throw NotConfigured();
+
+    /// <inheritdoc />
+    /// <remarks>Celery raises too: a chord is joined through the result backend.</remarks>
+    public ValueTask PrepareChordAsync(string groupId, IReadOnlyList<string> headerIds, CancellationToken cancellationToken = default) => throw NotConfigured();
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<ChordMember>?> ChordPartReturnAsync(string groupId, int? groupIndex, ResultMeta meta, CancellationToken cancellationToken = default) => throw NotConfigured();
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private static InvalidOperationException NotConfigured() =>

@@ -24,4 +24,25 @@ public interface IResultBackend : IAsyncDisposable
 
     /// <summary>Deletes the stored state.</summary>
     ValueTask ForgetAsync(string taskId, CancellationToken cancellationToken = default);
+
+    /// <summary>Saves a group's member ids as Celery's <c>GroupResult.save()</c> (<c>celery-taskset-meta-&lt;gid&gt;</c>).</summary>
+    ValueTask SaveGroupAsync(string groupId, IReadOnlyList<string> memberIds, CancellationToken cancellationToken = default);
+
+    /// <summary>The member ids of a saved group, or null when none is saved.</summary>
+    ValueTask<IReadOnlyList<string>?> RestoreGroupAsync(string groupId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a saved group.</summary>
+    ValueTask DeleteGroupAsync(string groupId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Called by the client before it publishes the last header task of a chord, so that the join knows the header's
+    /// size (on Redis: <c>SETEX celery-taskset-meta-&lt;gid&gt;.s</c>, as Celery 5.2).
+    /// </summary>
+    ValueTask PrepareChordAsync(string groupId, IReadOnlyList<string> headerIds, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Called by the worker when a chord header task ends (any state). Returns the header's results ordered by
+    /// position when this was the last one to end (the caller then applies the body), otherwise null.
+    /// </summary>
+    ValueTask<IReadOnlyList<ChordMember>?> ChordPartReturnAsync(string groupId, int? groupIndex, ResultMeta meta, CancellationToken cancellationToken = default);
 }

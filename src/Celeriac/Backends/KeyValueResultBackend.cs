@@ -89,6 +89,62 @@ public abstract class KeyValueResultBackend : IResultBackend
     public ValueTask ForgetAsync(string taskId, CancellationToken cancellationToken = default) =>
         DeleteValueAsync(TaskKey(taskId), cancellationToken);
 
+    /// <summary>The key of a saved group.</summary>
+    public static string GroupKey(string groupId) => GroupKeyPrefix + groupId;
+
+    /// <inheritdoc />
+    public ValueTask SaveGroupAsync(string groupId, IReadOnlyList<string> memberIds, CancellationToken cancellationToken = default) =>
+        SetValueAsync(GroupKey(groupId), GroupResultCodec.Encode(groupId, memberIds), ResultExpires, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<string>?> RestoreGroupAsync(string groupId, CancellationToken cancellationToken = default)
+    {
+        var value = await GetValueAsync(GroupKey(groupId), cancellationToken).ConfigureAwait(false);
+        return value is null ? null : GroupResultCodec.Decode(value);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DeleteGroupAsync(string groupId, CancellationToken cancellationToken = default) =>
+        DeleteValueAsync(GroupKey(groupId), cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>Celery's key-value join (<c>_apply_chord_incr</c>): the header is saved as a group.</remarks>
+    public virtual ValueTask PrepareChordAsync(string groupId, IReadOnlyList<string> headerIds, CancellationToken cancellationToken = default) =>
+        SaveGroupAsync(groupId, headerIds, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Celery's key-value join: an atomic counter <c>chord-unlock-&lt;gid&gt;</c> against the saved group's size; the
+    /// last one reads every member's stored state. Source: celery/backends/base.py (on_chord_part_return).
+    /// </remarks>
+    public virtual async ValueTask<IReadOnlyList<ChordMember>?> ChordPartReturnAsync(string groupId, int? groupIndex, ResultMeta meta, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(meta);
+        var members = await RestoreGroupAsync(groupId, cancellationToken).ConfigureAwait(false);
+        if (members is null)
+        {
+            return null;
+        }
+
+        var counter = "chord-unlock-" + groupId;
+        var count = await IncrementAsync(counter, ResultExpires, cancellationToken).ConfigureAwait(false);
+        if (count != members.Count)
+        {
+            return null;
+        }
+
+        var results = new List<ChordMember>(members.Count);
+        foreach (var id in members)
+        {
+            var stored = id == meta.TaskId ? meta : await GetAsync(id, cancellationToken).ConfigureAwait(false);
+            results.Add(stored is null ? new ChordMember(id, TaskStates.Pending, null) : new ChordMember(id, stored.Status, stored.Result));
+        }
+
+        await DeleteValueAsync(counter, cancellationToken).ConfigureAwait(false);
+        await DeleteGroupAsync(groupId, cancellationToken).ConfigureAwait(false);
+        return results;
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -107,6 +163,9 @@ public abstract class KeyValueResultBackend : IResultBackend
 
     /// <summary>Writes a value with an optional time to live, and notifies watchers of the key.</summary>
     protected abstract ValueTask SetValueAsync(string key, byte[] value, TimeSpan? expires, CancellationToken cancellationToken);
+
+    /// <summary>Atomically adds one to an integer value (missing = 0), sets its time to live, and returns the new value.</summary>
+    protected abstract ValueTask<long> IncrementAsync(string key, TimeSpan? expires, CancellationToken cancellationToken);
 
     /// <summary>Deletes a value.</summary>
     protected abstract ValueTask DeleteValueAsync(string key, CancellationToken cancellationToken);

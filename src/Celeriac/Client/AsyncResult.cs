@@ -79,7 +79,7 @@ public class AsyncResult
     /// </summary>
     /// <exception cref="TimeoutException">Not ready within <paramref name="timeout"/>.</exception>
     /// <exception cref="TaskFailedException">The task failed or was revoked.</exception>
-    public async ValueTask<JsonNode?> GetAsync(TimeSpan? timeout = null, bool propagate = true, CancellationToken cancellationToken = default)
+    public virtual async ValueTask<JsonNode?> GetAsync(TimeSpan? timeout = null, bool propagate = true, CancellationToken cancellationToken = default)
     {
         var meta = await WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
         if (propagate && TaskStates.Propagates(meta.Status))
@@ -97,7 +97,7 @@ public class AsyncResult
         KombuValues.FromNode<T>(await GetAsync(timeout, propagate, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Deletes the stored result.</summary>
-    public async ValueTask ForgetAsync(CancellationToken cancellationToken = default)
+    public virtual async ValueTask ForgetAsync(CancellationToken cancellationToken = default)
     {
         await App.Backend.ForgetAsync(Id, cancellationToken).ConfigureAwait(false);
         _meta = null;

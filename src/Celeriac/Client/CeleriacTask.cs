@@ -39,6 +39,26 @@ public class CeleriacTask
     }
 
     /// <summary>Fills queue and priority from the task's settings when the call does not give them.</summary>
+    /// <summary>A signature of this task with partial arguments (Celery's <c>task.s(*args)</c>).</summary>
+    public Canvas.Signature Signature(params object?[] args) =>
+        new(Name, Canvas.Signature.ToArray(args)) { App = App };
+
+    /// <summary>A signature with keyword arguments and options (Celery's <c>task.signature(args, kwargs, **options)</c>).</summary>
+    public Canvas.Signature Signature(object?[]? args, IReadOnlyDictionary<string, object?>? kwargs, ApplyOptions? options = null)
+    {
+        var kw = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (k, v) in kwargs ?? new Dictionary<string, object?>())
+        {
+            kw[k] = Protocol.KombuValues.ToNode(v);
+        }
+
+        var sig = new Canvas.Signature(Name, Canvas.Signature.ToArray(args), kw) { App = App };
+        return options is null ? sig : sig.WithOptions(Canvas.SignatureOptions.From(options));
+    }
+
+    /// <summary>An immutable signature: it ignores its parent's result (Celery's <c>task.si(*args)</c>).</summary>
+    public Canvas.Signature ImmutableSignature(params object?[] args) => Signature(args).Immutable();
+
     private protected ApplyOptions WithTaskDefaults(ApplyOptions? options)
     {
         options ??= new ApplyOptions();

@@ -52,6 +52,24 @@ public sealed class MemoryResultBackend : KeyValueResultBackend
     }
 
     /// <inheritdoc />
+    protected override ValueTask<long> IncrementAsync(string key, TimeSpan? expires, CancellationToken cancellationToken)
+    {
+        long value;
+        lock (_store)
+        {
+            value = 1;
+            if (_store.Values.TryGetValue(key, out var entry) && (entry.Expires is null || entry.Expires > TimeProvider.GetUtcNow()))
+            {
+                value = long.Parse(System.Text.Encoding.ASCII.GetString(entry.Value), System.Globalization.CultureInfo.InvariantCulture) + 1;
+            }
+
+            _store.Values[key] = new Entry(System.Text.Encoding.ASCII.GetBytes(value.ToString(System.Globalization.CultureInfo.InvariantCulture)), expires is { } e ? TimeProvider.GetUtcNow() + e : null);
+        }
+
+        return ValueTask.FromResult(value);
+    }
+
+    /// <inheritdoc />
     protected override ValueTask DeleteValueAsync(string key, CancellationToken cancellationToken)
     {
         _store.Values.TryRemove(key, out _);

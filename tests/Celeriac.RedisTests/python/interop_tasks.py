@@ -46,3 +46,13 @@ def fail(message="boom"):
 def sleep(seconds):
     time.sleep(seconds)
     return seconds
+
+
+@app.task(name="interop.xsum")
+def xsum(numbers):
+    return sum(numbers)
+
+
+@app.task(name="interop.echo")
+def echo(*args, **kwargs):
+    return {"args": list(args), "kwargs": kwargs}

@@ -1,0 +1,117 @@
+"""Python Celery canvas sent to INTEROP_QUEUE (where Celeriac workers run, alone or with a Python worker), results
+read through Python's own AsyncResult/GroupResult. Prints 'PASS name' / 'FAIL name: why'; exit 1 on any failure.
+Run with /usr/bin/python3 from this directory.
+"""
+import os
+import sys
+import time
+import traceback
+
+from celery import chain, chord, group
+
+from interop_tasks import add, app, fail, identity, mul, xsum
+
+Q = os.environ.get("INTEROP_QUEUE", "celery")
+N = int(os.environ.get("CANVAS_CHORD_SIZE", "10"))
+T = 60
+results = []
+
+
+def case(name):
+    def run(fn):
+        try:
+            fn()
+            results.append(True)
+            print("PASS " + name, flush=True)
+        except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the run
+            results.append(False)
+            print("FAIL %s: %r" % (name, exc), flush=True)
+            traceback.print_exc()
+        return fn
+    return run
+
+
+def expect_eq(actual, expected):
+    if actual != expected:
+        raise AssertionError("expected %r, got %r" % (expected, actual))
+
+
+@case("chain_3")
+def _():
+    r = chain(add.s(1, 2).set(queue=Q), mul.s(10).set(queue=Q), add.s(5).set(queue=Q)).apply_async()
+    expect_eq(r.get(timeout=T), 35)
+    expect_eq(r.parent.get(timeout=T), 30)
+    expect_eq(r.parent.parent.get(timeout=T), 3)
+
+
+@case("group_of_chains")
+def _():
+    r = group(chain(add.s(i, i).set(queue=Q), mul.s(2).set(queue=Q)) for i in range(4)).apply_async()
+    expect_eq(r.get(timeout=T), [0, 4, 8, 12])
+
+
+@case("chord_n")
+def _():
+    r = chord((add.s(i, i).set(queue=Q) for i in range(N)), xsum.s().set(queue=Q)).apply_async()
+    expect_eq(r.get(timeout=T), sum(2 * i for i in range(N)))
+
+
+@case("chord_in_chain")
+def _():
+    r = chain(add.s(1, 1).set(queue=Q), chord([add.s(1).set(queue=Q), add.s(2).set(queue=Q)], xsum.s().set(queue=Q)), mul.s(10).set(queue=Q)).apply_async()
+    expect_eq(r.get(timeout=T), (3 + 4) * 10)
+
+
+@case("chord_failing_header")
+def _():
+    r = chord([add.s(1, 1).set(queue=Q), fail.s("header-boom").set(queue=Q)], xsum.s().set(queue=Q)).apply_async()
+    try:
+        r.get(timeout=T)  # Python re-raises the failed header task's own error from the chord's parent
+    except ValueError as exc:
+        expect_eq(str(exc), "header-boom")
+    else:
+        raise AssertionError("the chord did not fail")
+    deadline = time.time() + T
+    meta = r.backend.get_task_meta(r.id, cache=False)
+    while meta["status"] != "FAILURE" and time.time() < deadline:
+        time.sleep(0.05)
+        meta = r.backend.get_task_meta(r.id, cache=False)
+    expect_eq(meta["status"], "FAILURE")
+    expect_eq(type(meta["result"]).__name__, "ChordError")
+    if "header-boom" not in str(meta["result"]):
+        raise AssertionError("ChordError does not name the cause: %r" % (meta["result"],))
+
+
+@case("chain_failure_propagates")
+def _():
+    r = chain(fail.s("chain-boom").set(queue=Q), add.s(1).set(queue=Q)).apply_async()
+    try:
+        r.get(timeout=T)
+    except ValueError as exc:
+        expect_eq(str(exc), "chain-boom")
+    else:
+        raise AssertionError("the chain's last step did not fail")
+
+
+@case("link_and_link_error")
+def _():
+    ok = add.apply_async((2, 3), queue=Q, link=mul.s(10).set(queue=Q))
+    expect_eq(ok.get(timeout=T), 5)
+    children = app.AsyncResult(ok.id).children
+    expect_eq(len(children), 1)
+    expect_eq(children[0].get(timeout=T), 50)
+    # identity takes one argument, so Celery sends it with the failed id (wider errbacks are called in-process).
+    errback = identity.s().set(queue=Q)
+    errback.freeze()
+    bad = fail.apply_async(("link-error",), queue=Q, link_error=errback)
+    try:
+        bad.get(timeout=T)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("fail did not fail")
+    expect_eq(app.AsyncResult(errback.id).get(timeout=T), bad.id)
+
+
+print("%d passed, %d failed" % (results.count(True), results.count(False)), flush=True)
+sys.exit(0 if all(results) else 1)
