@@ -19,7 +19,7 @@ public sealed class EventTests
         var worker = await app.StartWorkerAsync();
         var online = await events.NextAsync();
         Assert.Equal("worker-online", online["type"]!.GetValue<string>());
-        Assert.Equal(["hostname", "utcoffset", "pid", "clock", "freq", "active", "processed", "loadavg", "sw_ident", "sw_ver", "sw_sys", "timestamp", "type"], online.Select(p => p.Key));
+        Assert.Equal(["hostname", "utcoffset", "pid", "clock", "freq", "active", "processed", "loadavg", "sw_ident", "sw_ver", "sw_sys", "timestamp", "type", "local_received"], online.Select(p => p.Key));
         Assert.Equal(worker.Hostname, online["hostname"]!.GetValue<string>());
         Assert.Equal(2.0, online["freq"]!.GetValue<double>());
         Assert.Equal(WireTimeOf(time), online["timestamp"]!.GetValue<double>());
@@ -50,7 +50,7 @@ public sealed class EventTests
         var succeeded = await events.NextAsync();
 
         Assert.Equal(("task-received", result.Id, "tasks.add", "(2, 3)", "{}"), (Type(received), Uuid(received), received["name"]!.GetValue<string>(), received["args"]!.GetValue<string>(), received["kwargs"]!.GetValue<string>()));
-        Assert.Equal(["hostname", "utcoffset", "pid", "clock", "uuid", "name", "args", "kwargs", "root_id", "parent_id", "retries", "eta", "expires", "timestamp", "type"], received.Select(p => p.Key));
+        Assert.Equal(["hostname", "utcoffset", "pid", "clock", "uuid", "name", "args", "kwargs", "root_id", "parent_id", "retries", "eta", "expires", "timestamp", "type", "local_received"], received.Select(p => p.Key));
         Assert.Equal(("task-started", result.Id), (Type(started), Uuid(started)));
         Assert.Equal(("task-succeeded", result.Id, "5"), (Type(succeeded), Uuid(succeeded), succeeded["result"]!.GetValue<string>()));
         Assert.True(succeeded["runtime"]!.GetValue<double>() >= 0);

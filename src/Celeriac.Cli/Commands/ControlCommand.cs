@@ -7,17 +7,17 @@ namespace Celeriac.Cli.Commands;
 /// <summary><c>control METHOD ARGS</c>: change workers at runtime. Source: celery/bin/control.py (control).</summary>
 internal static class ControlCommand
 {
-    private static readonly string[] Methods = ["revoke", "terminate", "enable_events", "disable_events", "heartbeat", "shutdown", "time_limit", "rate_limit", "pool_grow", "pool_shrink"];
+    private static readonly string[] Methods = ["revoke", "terminate", "enable_events", "disable_events", "heartbeat", "shutdown", "time_limit", "rate_limit", "pool_grow", "pool_shrink", "add_consumer", "cancel_consumer"];
 
     public static Command Create(CeleriacApp? app)
     {
         var method = new Argument<string>("method") { Description = "One of: " + string.Join(", ", Methods) };
         method.AcceptOnlyFromAmong(Methods);
-        var rest = new Argument<string[]>("args") { Description = "revoke/terminate: task ids; time_limit: task soft [hard]; rate_limit: task 10/m; pool_grow/pool_shrink: n", Arity = ArgumentArity.ZeroOrMore };
+        var rest = new Argument<string[]>("args") { Description = "revoke/terminate: task ids; time_limit: task soft [hard]; rate_limit: task 10/m; pool_grow/pool_shrink: n; add_consumer: queue [exchange [type [routing_key]]]; cancel_consumer: queue", Arity = ArgumentArity.ZeroOrMore };
         var terminate = new Option<bool>("--terminate") { Description = "revoke: also cancel the task where it runs" };
         var destination = new Option<string?>("--destination", "-d") { Description = "Comma-separated node names" };
         var timeout = new Option<double>("--timeout", "-t") { Description = "Seconds to wait for replies", DefaultValueFactory = _ => 1 };
-        var command = new Command("control", "Control workers: revoke, terminate, enable_events, disable_events, heartbeat, shutdown, time_limit, rate_limit, pool_grow, pool_shrink") { method, rest, terminate, destination, timeout };
+        var command = new Command("control", "Control workers: " + string.Join(", ", Methods)) { method, rest, terminate, destination, timeout };
         CommandRunner.SetAction(command, app, async (app, parse, cancellationToken) =>
         {
             var name = parse.GetValue(method)!;
@@ -83,6 +83,26 @@ internal static class ControlCommand
             case "pool_grow":
             case "pool_shrink":
                 return new JsonObject { ["n"] = values.Length == 0 ? 1 : int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new CommandException($"{name}: '{values[0]}' is not a positive whole number", ExitCodes.Usage) };
+            case "add_consumer":
+                if (values.Length is < 1 or > 4)
+                {
+                    throw new CommandException("add_consumer needs: queue [exchange [type [routing_key]]]", ExitCodes.Usage);
+                }
+
+                return new JsonObject
+                {
+                    ["queue"] = values[0],
+                    ["exchange"] = values.ElementAtOrDefault(1),
+                    ["exchange_type"] = values.ElementAtOrDefault(2),
+                    ["routing_key"] = values.ElementAtOrDefault(3),
+                };
+            case "cancel_consumer":
+                if (values.Length != 1)
+                {
+                    throw new CommandException("cancel_consumer needs: queue", ExitCodes.Usage);
+                }
+
+                return new JsonObject { ["queue"] = values[0] };
             default:
                 return [];
         }
