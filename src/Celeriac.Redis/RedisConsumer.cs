@@ -123,7 +123,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
     private async Task RestartPopAsync()
     {
         _queuesChanged.Pulse();
-        if (Volatile.Read(ref _popping) == 1 && Interlocked.Read(ref _blockingClientId) is var id and > 0)
+        if (Interlocked.CompareExchange(ref _popping, 1, 1) == 1 && Interlocked.Read(ref _blockingClientId) is var id and > 0)
         {
             await IgnoreRedisErrorsAsync(UnblockAsync(id)).ConfigureAwait(false);
         }
@@ -295,7 +295,15 @@ internal sealed partial class RedisConsumer : ITransportConsumer
                 }
 
                 RedisResult popped;
-                Volatile.Write(ref _popping, 1);
+                // Full fence, then look: a queue change enqueued before this either is seen here or sees _popping
+                // and unblocks the BRPOP, so no pop names a cancelled queue after RemoveQueueAsync returned.
+                Interlocked.Exchange(ref _popping, 1);
+                if (!_queueChanges.IsEmpty)
+                {
+                    Volatile.Write(ref _popping, 0);
+                    continue;
+                }
+
                 try
                 {
                     popped = await db.ExecuteAsync(RedisKeys.Brpop, PopArguments()).ConfigureAwait(false);

@@ -154,11 +154,13 @@ internal sealed partial class TaskRunner
 
         try
         {
-            r.Cancellation?.Cancel();
+            // The grace period is armed before the token fires, so it runs from the moment the body is told to stop.
             if (reason == CancelReason.Terminated)
             {
                 r.Abandon?.CancelAfter(r.AbandonGrace);
             }
+
+            r.Cancellation?.Cancel();
         }
         catch (ObjectDisposedException)
         {

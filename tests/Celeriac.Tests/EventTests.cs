@@ -93,6 +93,64 @@ public sealed class EventTests
         Assert.Equal(1, await quiet.Transport.GetQueueLengthAsync("watch"));   // worker-online only
     }
 
+    [Fact]
+    public async Task Task_events_go_out_as_task_multi_lists_in_clock_order_and_worker_events_one_by_one()
+    {
+        await using var app = TestApp.Create(o => o with { Worker = o.Worker with { SendTaskEvents = true } });
+        var add = app.Task<int>("tasks.add", (int x, int y) => x + y);
+        await app.Transport.DeclareExchangeAsync(new Transport.ExchangeDeclaration(EventNames.Exchange, Transport.ExchangeType.Topic));
+        await app.Transport.DeclareQueueAsync(new Transport.QueueDeclaration("raw-events"));
+        await app.Transport.BindQueueAsync("raw-events", EventNames.Exchange, "#");
+        var results = new List<AsyncResult>();
+        string node;
+        await using (var worker = await app.StartWorkerAsync())
+        {
+            node = worker.Hostname;
+            for (var i = 0; i < 30; i++)
+            {
+                results.Add(await add.DelayAsync(i, i));
+            }
+
+            foreach (var r in results)
+            {
+                await r.GetAsync(TestApp.Timeout);
+            }
+        }
+
+        // Stopped: every buffered task event was flushed before worker-offline.
+        await using var consumer = await app.Transport.ConsumeAsync(["raw-events"], 0);
+        var taskEvents = new List<JsonObject>();
+        var workerTypes = new List<string>();
+        await foreach (var delivery in consumer.ReadAllAsync(new CancellationTokenSource(TestApp.Timeout).Token))
+        {
+            await delivery.AckAsync();
+            var body = Protocol.KombuJson.Parse(delivery.Message.Body.Span);
+            Assert.Equal(node, delivery.Message.Headers["hostname"]!.GetValue<string>());
+            if (delivery.RoutingKey == "task.multi")
+            {
+                var batch = Assert.IsType<JsonArray>(body);
+                Assert.NotEmpty(batch);
+                taskEvents.AddRange(batch.Select(e => e!.AsObject()));
+            }
+            else
+            {
+                var single = Assert.IsType<JsonObject>(body);
+                Assert.Equal(delivery.RoutingKey, Type(single).Replace('-', '.'));
+                workerTypes.Add(Type(single));
+                if (Type(single) == "worker-offline")
+                {
+                    break;
+                }
+            }
+        }
+
+        Assert.Equal("worker-online", workerTypes[0]);
+        Assert.Equal(90, taskEvents.Count);
+        Assert.All(results, r => Assert.Equal(["task-received", "task-started", "task-succeeded"], taskEvents.Where(e => Uuid(e) == r.Id).Select(Type)));
+        var clocks = taskEvents.Select(e => e["clock"]!.GetValue<long>()).ToList();
+        Assert.Equal(clocks.Order(), clocks);
+    }
+
     private static string Type(JsonObject e) => e["type"]!.GetValue<string>();
 
     private static string Uuid(JsonObject e) => e["uuid"]!.GetValue<string>();

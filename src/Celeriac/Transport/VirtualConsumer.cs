@@ -196,6 +196,12 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
                 LeasedMessage? got = null;
                 for (var i = 0; i < _cycle.Count && got is null; i++)
                 {
+                    if (!_queueChanges.IsEmpty)
+                    {
+                        // A queue was added or cancelled meanwhile: once RemoveQueueAsync returned, nothing more is fetched from it.
+                        break;
+                    }
+
                     try
                     {
                         got = await _transport.TryGetAsync(_cycle[i], ConsumerId, token).ConfigureAwait(false);
