@@ -111,11 +111,15 @@ internal static class EventsCommand
         _ => type.Replace('-', ' '),
     };
 
-    /// <summary>Python's <c>str(datetime.utcfromtimestamp(ts))</c>: microseconds shown only when not zero.</summary>
+    /// <summary>
+    /// Python's <c>str(datetime.utcfromtimestamp(ts))</c>, rounded as Python rounds (the fraction's microseconds, half to
+    /// even); microseconds shown only when not zero. Source: CPython datetime._fromtimestamp.
+    /// </summary>
     private static string PythonUtcTime(double ts)
     {
-        var micros = (long)Math.Round(ts * 1_000_000, MidpointRounding.ToEven);
-        var time = DateTime.UnixEpoch.AddTicks(micros * 10);
+        var seconds = Math.Floor(ts);
+        var micros = (long)Math.Round((ts - seconds) * 1e6, MidpointRounding.ToEven);
+        var time = DateTime.UnixEpoch.AddSeconds(seconds).AddTicks(micros * 10);
         return time.ToString(micros % 1_000_000 == 0 ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
     }
 
