@@ -151,6 +151,27 @@ public sealed class EventTests
         Assert.Equal(clocks.Order(), clocks);
     }
 
+    [Fact]
+    public async Task A_client_with_task_send_sent_event_reports_task_sent_with_celerys_fields()
+    {
+        await using var app = TestApp.Create(o => o with { Task = o.Task with { SendSentEvent = true } });
+        var add = app.Task<int>("tasks.add", (int x, int y) => x + y);
+        await using var receiver = new EventReceiver(app, "task.#");
+        await receiver.StartAsync();
+        var events = Collect(receiver);
+
+        var result = await add.DelayAsync(2, 3);
+        var sent = await events.NextAsync();
+
+        // Celery 5.2.6's own task-sent, field for field (fixture redis/events/03-task.sent), then the receiver's local_received.
+        Assert.Equal(["hostname", "utcoffset", "pid", "clock", "uuid", "root_id", "parent_id", "name", "args", "kwargs", "retries", "eta", "expires", "queue", "exchange", "routing_key", "timestamp", "type", "local_received"], sent.Select(p => p.Key));
+        Assert.Equal(("task-sent", result.Id, app.NodeName, "tasks.add", "(2, 3)", "celery"), (Type(sent), Uuid(sent), sent["hostname"]!.GetValue<string>(), sent["name"]!.GetValue<string>(), sent["args"]!.GetValue<string>(), sent["queue"]!.GetValue<string>()));
+        Assert.StartsWith("gen", app.NodeName, StringComparison.Ordinal);
+        var state = new ClusterState(TimeProvider.System);
+        state.Apply(sent);
+        Assert.Equal(("PENDING", "tasks.add"), (state.Task(result.Id)!.State, state.Task(result.Id)!.Name));
+    }
+
     private static string Type(JsonObject e) => e["type"]!.GetValue<string>();
 
     private static string Uuid(JsonObject e) => e["uuid"]!.GetValue<string>();
