@@ -94,11 +94,12 @@ public sealed partial class PythonOperationsInteropTests : IClassFixture<RedisSe
 
         await using var revoke = PythonProcess.Start(Environment("revoke"), "ops.py", "revoke", id);
         Assert.True(await revoke.WaitForExitAsync(ProcessTimeout) == 0, revoke.Output);
-        for (var i = 0; i < 200 && !app.Revocations.Contains(id); i++)
+        for (var i = 0; i < 600 && !app.Revocations.Contains(id); i++)
         {
             await Task.Delay(50);
         }
 
+        Assert.True(app.Revocations.Contains(id), "the worker heard Python's revoke broadcast");
         var result = await app.SendTaskAsync("interop.add", [2, 3], options: new ApplyOptions { Queue = "revoke", TaskId = id });
         var error = await Assert.ThrowsAsync<TaskFailedException>(async () => await result.GetAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal((TaskStates.Revoked, "revoked", 0), (error.State, error.ExcMessage, Volatile.Read(ref runs)));
@@ -140,6 +141,9 @@ public sealed partial class PythonOperationsInteropTests : IClassFixture<RedisSe
             await using var app = CreateApp();
             var runs = 0;
             app.Task<int>("interop.add", (int x, int y) => Interlocked.Increment(ref runs));
+
+            // Mingle waits one second for replies, as Celery's: make sure the Python worker answers promptly first.
+            Assert.Equal(["pymingle@interop"], await app.Control.PingAsync(["pymingle@interop"], TimeSpan.FromSeconds(30)));
             await using var worker = await app.StartWorkerAsync(app.Options.Worker with { Concurrency = 1, Queues = ["mingle-cs"], Hostname = "csharp@mingle" });
 
             Assert.True(app.Revocations.Contains(fromPython));
@@ -244,8 +248,9 @@ public sealed partial class PythonOperationsInteropTests : IClassFixture<RedisSe
             var taskLines = (string[] lines) => lines.Where(l => l.Contains(result.Id, StringComparison.Ordinal)).Select(MaskReceived).ToList();
             Assert.Equal(3, taskLines(theirs).Count);
             Assert.Equal(taskLines(theirs), taskLines(ours));
-            var beats = (string[] lines) => lines.Where(l => l.Contains("] heartbeat: active=", StringComparison.Ordinal)).Select(MaskReceived).ToHashSet();
-            Assert.NotEmpty(beats(ours).Intersect(beats(theirs)));
+            // Both are subscribed now, so the next heartbeat (every 2 s) reaches both.
+            var beats = (string text) => Lf(text).Split('\n').Where(l => l.Contains("] heartbeat: active=", StringComparison.Ordinal)).Select(MaskReceived).ToHashSet();
+            Assert.True(await readable.WaitForAsync(t => beats(t).Overlaps(beats(dumper.Output)), ProcessTimeout), readable.Text + "\n---\n" + dumper.Output);
 
             var dumped = Lf(json.Text).Trim().Split('\n').Select(l => JsonNode.Parse(l)!.AsObject()).Where(e => Str(e, "uuid") == result.Id).ToList();
             Assert.Equal(["task-received", "task-started", "task-succeeded"], dumped.Select(e => Str(e, "type")));
