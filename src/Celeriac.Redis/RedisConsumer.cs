@@ -244,7 +244,8 @@ internal sealed partial class RedisConsumer : ITransportConsumer
 
                     // A broker that goes away is waited for, not given up on: back off and try again.
                     failures++;
-                    var backoff = TimeSpan.FromMilliseconds(Math.Min(30_000, 100 * Math.Pow(2, Math.Min(failures, 9))));
+                    // Capped at 5 s: a restarted broker is picked up within seconds.
+                    var backoff = TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * Math.Pow(2, Math.Min(failures, 6))));
                     LogFetchRetry(ex, failures, backoff.TotalSeconds);
                     await Task.Delay(backoff, _transport.Clock, token).ConfigureAwait(false);
                     continue;
@@ -305,8 +306,9 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         }
         catch (MessageDecodeException ex)
         {
-            // Not an envelope at all: nothing can settle it, and putting it back would loop forever.
-            LogUndecodable(ex, queue);
+            // Not a readable envelope: nothing could restore it from unacked (a Python worker's restore would choke on
+            // it), so it goes straight to the dead-letter list; the worker still hears of it to record a failure.
+            await DeadLetterUndecodableAsync(queue, raw, ex).ConfigureAwait(false);
             return;
         }
 
@@ -333,9 +335,34 @@ internal sealed partial class RedisConsumer : ITransportConsumer
             return;
         }
 
-        var delivery = new RedisDelivery(this, _transport, envelope with { DeliveryTag = tag }, queue, tag, Interlocked.Increment(ref _sequence));
+        var delivery = new RedisDelivery(this, _transport, envelope with { DeliveryTag = tag }, queue, tag, Interlocked.Increment(ref _sequence), raw);
         _outstanding[delivery.Sequence] = delivery;
         await _channel.Writer.WriteAsync(delivery, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task DeadLetterUndecodableAsync(string queue, byte[] raw, MessageDecodeException error)
+    {
+        var list = _transport.Key(RedisKeys.DeadLetterList(queue));
+        try
+        {
+            await _transport.PushDeadAsync(queue, raw).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogLost(ex, error.TaskId ?? "(no id)", queue);
+            return;
+        }
+
+        LogDeadLettered(error, queue, list, error.TaskId ?? "(none)", Preview(raw));
+        await _channel.Writer.WriteAsync(RedisDelivery.Undecodable(_transport, queue, error), CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>The start of a popped element, printable, for the log line.</summary>
+    private static string Preview(byte[] raw)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(raw, 0, Math.Min(raw.Length, 120));
+        var chars = text.Select(c => char.IsControl(c) ? '.' : c).ToArray();
+        return new string(chars) + (raw.Length > 120 ? "..." : string.Empty);
     }
 
     private async Task RestoreLoopAsync()
@@ -460,6 +487,9 @@ internal sealed partial class RedisConsumer : ITransportConsumer
     [LoggerMessage(EventId = 416, Level = LogLevel.Error, Message = "Message {Tag} popped from queue '{Queue}' could neither be recorded as unacked nor put back: lost")]
     private partial void LogLost(Exception ex, string tag, string queue);
 
-    [LoggerMessage(EventId = 415, Level = LogLevel.Error, Message = "Dropped an undecodable message from queue '{Queue}'")]
+    [LoggerMessage(EventId = 415, Level = LogLevel.Error, Message = "Dropped an undecodable fanout message from queue '{Queue}'")]
     private partial void LogUndecodable(Exception ex, string queue);
+
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Error, Message = "Undecodable message from queue '{Queue}' moved to the dead-letter list '{List}' (task id {Id}): {Preview}")]
+    private partial void LogDeadLettered(Exception ex, string queue, string list, string id, string preview);
 }

@@ -60,6 +60,15 @@ internal static class RedisKeys
         end
         """;
 
+    /// <summary>
+    /// Celeriac's own (kombu has none): the list where a consumer moves what it cannot run from <paramref name="queue"/>,
+    /// each element exactly as it was popped, newest at the head (LPUSH), so <c>LMOVE ... RIGHT LEFT</c> requeues the oldest.
+    /// </summary>
+    public static string DeadLetterList(string queue) => DeadLetterPrefix + queue;
+
+    /// <summary>The prefix of <see cref="DeadLetterList"/>, beside kombu's <c>_kombu.binding.</c>.</summary>
+    public const string DeadLetterPrefix = "_celeriac.dead.";
+
     /// <summary>The list of <paramref name="queue"/> for priority step <paramref name="step"/> (kombu's <c>_q_for_pri</c>).</summary>
     public static string QueueList(string queue, int step) => step == 0 ? queue : queue + Separator + step.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -258,24 +258,61 @@ public sealed partial class RedisTransport : ITransport
     /// Records a delivery in kombu's ack emulation: <c>MULTI; ZADD unacked_index now tag; HSET unacked tag
     /// [envelope, exchange, routing_key]; EXEC</c> (kombu's QoS.append).
     /// </summary>
-    internal async Task AppendUnackedAsync(string tag, byte[] envelope, string exchange, string routingKey)
-    {
-        var db = await DatabaseAsync().ConfigureAwait(false);
-        var tran = db.CreateTransaction();
-        _ = tran.SortedSetAddAsync(Key(RedisKeys.UnackedIndex), tag, NowScore());
-        _ = tran.HashSetAsync(Key(RedisKeys.Unacked), tag, UnackedEntry(envelope, exchange, routingKey));
-        await tran.ExecuteAsync().ConfigureAwait(false);
-    }
+    internal Task AppendUnackedAsync(string tag, byte[] envelope, string exchange, string routingKey) =>
+        RedisRetry.RunAsync(
+            async () =>
+            {
+                var db = await DatabaseAsync().ConfigureAwait(false);
+                var tran = db.CreateTransaction();
+                _ = tran.SortedSetAddAsync(Key(RedisKeys.UnackedIndex), tag, NowScore());
+                _ = tran.HashSetAsync(Key(RedisKeys.Unacked), tag, UnackedEntry(envelope, exchange, routingKey));
+                await tran.ExecuteAsync().ConfigureAwait(false);
+            },
+            Clock,
+            OnRetry);
 
-    /// <summary>Ack, or reject without requeue: <c>MULTI; ZREM unacked_index tag; HDEL unacked tag; EXEC</c>.</summary>
-    internal async Task RemoveUnackedAsync(string tag)
-    {
-        var db = await DatabaseAsync().ConfigureAwait(false);
-        var tran = db.CreateTransaction();
-        _ = tran.SortedSetRemoveAsync(Key(RedisKeys.UnackedIndex), tag);
-        _ = tran.HashDeleteAsync(Key(RedisKeys.Unacked), tag);
-        await tran.ExecuteAsync().ConfigureAwait(false);
-    }
+    /// <summary>Ack, or reject without requeue: <c>MULTI; ZREM unacked_index tag; HDEL unacked tag; EXEC</c>; waits out a restart.</summary>
+    internal Task RemoveUnackedAsync(string tag) =>
+        RedisRetry.RunAsync(
+            async () =>
+            {
+                var db = await DatabaseAsync().ConfigureAwait(false);
+                var tran = db.CreateTransaction();
+                _ = tran.SortedSetRemoveAsync(Key(RedisKeys.UnackedIndex), tag);
+                _ = tran.HashDeleteAsync(Key(RedisKeys.Unacked), tag);
+                await tran.ExecuteAsync().ConfigureAwait(false);
+            },
+            Clock,
+            OnRetry);
+
+    /// <summary>
+    /// Moves a held message aside: <c>MULTI; LPUSH _celeriac.dead.&lt;queue&gt; raw; ZREM unacked_index tag; HDEL unacked tag;
+    /// EXEC</c>, so it is in exactly one place at every moment.
+    /// </summary>
+    internal Task DeadLetterAsync(string tag, string queue, byte[] raw) =>
+        RedisRetry.RunAsync(
+            async () =>
+            {
+                var db = await DatabaseAsync().ConfigureAwait(false);
+                var tran = db.CreateTransaction();
+                _ = tran.ListLeftPushAsync(Key(RedisKeys.DeadLetterList(queue)), raw);
+                _ = tran.SortedSetRemoveAsync(Key(RedisKeys.UnackedIndex), tag);
+                _ = tran.HashDeleteAsync(Key(RedisKeys.Unacked), tag);
+                await tran.ExecuteAsync().ConfigureAwait(false);
+            },
+            Clock,
+            OnRetry);
+
+    /// <summary>Puts a popped element that is not a readable envelope straight into the queue's dead-letter list.</summary>
+    internal Task PushDeadAsync(string queue, byte[] raw) =>
+        RedisRetry.RunAsync(
+            async () =>
+            {
+                var db = await DatabaseAsync().ConfigureAwait(false);
+                await db.ListLeftPushAsync(Key(RedisKeys.DeadLetterList(queue)), raw).ConfigureAwait(false);
+            },
+            Clock,
+            OnRetry);
 
     /// <summary>Refreshes the <c>unacked_index</c> score of messages still held (ZADD XX: never resurrects a settled one).</summary>
     internal async Task RenewAsync(IReadOnlyCollection<string> tags)
@@ -310,9 +347,12 @@ public sealed partial class RedisTransport : ITransport
         byte[]? restored = null;
         IReadOnlyList<string> queues = [];
         var step = 0;
+        (byte[] Raw, string List)? dead = null;
+        (byte[] Envelope, string Exchange, string RoutingKey)? entry = null;
         try
         {
-            var (envelope, exchange, routingKey) = ReadUnackedEntry(payload!);
+            entry = ReadUnackedEntry(payload!);
+            var (envelope, exchange, routingKey) = entry.Value;
             var decoded = KombuEnvelope.Decode(envelope);
             restored = (decoded with { Redelivered = true }).Encode();
             queues = exchange.Length == 0 ? [routingKey] : await LookupAsync(db, exchange, routingKey).ConfigureAwait(false);
@@ -322,8 +362,12 @@ public sealed partial class RedisTransport : ITransport
         }
         catch (Exception ex) when (ex is JsonException or MessageDecodeException or InvalidOperationException or IndexOutOfRangeException)
         {
-            // kombu logs "Could not restore message" and drops it from the indices.
-            LogRestoreUnreadable(ex, tag);
+            // kombu logs "Could not restore message" and drops it; we keep it in a dead-letter list: the envelope in its
+            // queue's list when the entry was readable, else the whole entry in _celeriac.dead.unacked.
+            dead = entry is { } e
+                ? (e.Envelope, Key(RedisKeys.DeadLetterList(e.RoutingKey)))
+                : ((byte[])payload!, Key(RedisKeys.DeadLetterList(RedisKeys.Unacked)));
+            LogRestoreUnreadable(ex, tag, dead.Value.List);
         }
 
         var tran = db.CreateTransaction();
@@ -337,6 +381,10 @@ public sealed partial class RedisTransport : ITransport
                 var list = Key(RedisKeys.QueueList(queue, step));
                 _ = leftmost ? tran.ListLeftPushAsync(list, restored) : tran.ListRightPushAsync(list, restored);
             }
+        }
+        else if (dead is { } d)
+        {
+            _ = tran.ListLeftPushAsync(d.List, d.Raw);
         }
 
         return await tran.ExecuteAsync().ConfigureAwait(false) && restored is not null && queues.Count > 0;
@@ -523,8 +571,13 @@ public sealed partial class RedisTransport : ITransport
     [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Restored {Count} unacknowledged messages older than the visibility timeout ({Seconds}s)")]
     private partial void LogRestored(int count, double seconds);
 
-    [LoggerMessage(EventId = 402, Level = LogLevel.Error, Message = "Could not restore unacknowledged message {Tag}: its stored entry is unreadable; dropped")]
-    private partial void LogRestoreUnreadable(Exception ex, string tag);
+    [LoggerMessage(EventId = 402, Level = LogLevel.Error, Message = "Could not restore unacknowledged message {Tag}: its stored entry is unreadable; moved to the dead-letter list {List}")]
+    private partial void LogRestoreUnreadable(Exception ex, string tag, string list);
+
+    private void OnRetry(Exception ex, int attempt) => LogWaitingForBroker(ex.Message, attempt);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Redis is unavailable ({Reason}); retrying the write, attempt {Attempt}")]
+    private partial void LogWaitingForBroker(string reason, int attempt);
 
     [LoggerMessage(EventId = 403, Level = LogLevel.Debug, Message = "Closing the Redis connection failed")]
     private partial void LogCloseFailed(Exception ex);
