@@ -22,6 +22,9 @@ internal sealed partial class RedisConsumer : ITransportConsumer
     /// <summary>The longest between two restores of stale unacked messages (kombu: at start, then about every 100 s).</summary>
     private static readonly TimeSpan MaxRestoreInterval = TimeSpan.FromSeconds(10);
 
+    /// <summary>The most messages one pop takes (the prefetch limit caps it too).</summary>
+    private const int MaxBatch = 64;
+
     private readonly RedisTransport _transport;
     private readonly ILogger _logger;
     private readonly List<string> _cycle = [];
@@ -228,11 +231,26 @@ internal sealed partial class RedisConsumer : ITransportConsumer
                     continue;
                 }
 
-                RedisResult popped;
-                Volatile.Write(ref _popping, 1);
+                RedisResult[]? batch = null;
+                RedisResult popped = RedisResult.Create(RedisValue.Null);
                 try
                 {
-                    popped = await db.ExecuteAsync(RedisKeys.Brpop, PopArguments()).ConfigureAwait(false);
+                    // Busy queues: pop and record a batch atomically. Empty ones: block in BRPOP as kombu does.
+                    var (lists, queues) = PopLists();
+                    batch = await _transport.PopBatchAsync(lists, queues, _cycle.Count, Room()).ConfigureAwait(false);
+                    if (batch.Length == 0)
+                    {
+                        Volatile.Write(ref _popping, 1);
+                        try
+                        {
+                            popped = await db.ExecuteAsync(RedisKeys.Brpop, PopArguments()).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            Volatile.Write(ref _popping, 0);
+                        }
+                    }
+
                     failures = 0;
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -244,15 +262,23 @@ internal sealed partial class RedisConsumer : ITransportConsumer
 
                     // A broker that goes away is waited for, not given up on: back off and try again.
                     failures++;
+
                     // Capped at 5 s: a restarted broker is picked up within seconds.
                     var backoff = TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * Math.Pow(2, Math.Min(failures, 6))));
                     LogFetchRetry(ex, failures, backoff.TotalSeconds);
                     await Task.Delay(backoff, _transport.Clock, token).ConfigureAwait(false);
                     continue;
                 }
-                finally
+
+                if (batch.Length > 0)
                 {
-                    Volatile.Write(ref _popping, 0);
+                    // Recorded in unacked already: even when stopping they are held, and returned to the head at dispose.
+                    for (var i = 0; i + 2 < batch.Length; i += 3)
+                    {
+                        await AcceptRecordedAsync((string)batch[i]!, (byte[])batch[i + 1]!, batch[i + 2]).ConfigureAwait(false);
+                    }
+
+                    continue;
                 }
 
                 if (popped.IsNull || popped.Length < 2)
@@ -286,17 +312,117 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         _channel.Writer.TryComplete();
     }
 
-    private async Task AcceptAsync(string list, byte[] raw)
+    /// <summary>How many more messages the prefetch limit lets this consumer take now (at most <see cref="MaxBatch"/>).</summary>
+    private int Room()
+    {
+        var limit = _window.Limit;
+        return limit == 0 ? MaxBatch : Math.Clamp(limit - _outstanding.Count, 1, MaxBatch);
+    }
+
+    /// <summary>The pop order (steps first, then the queue cycle) as list keys, with the queue of each.</summary>
+    private (List<string> Lists, List<string> Queues) PopLists()
+    {
+        var lists = new List<string>(_cycle.Count * _transport.Options.PrioritySteps.Count);
+        var queues = new List<string>(lists.Capacity);
+        foreach (var step in _transport.Options.PrioritySteps)
+        {
+            foreach (var queue in _cycle)
+            {
+                lists.Add(_transport.Key(RedisKeys.QueueList(queue, step)));
+                queues.Add(queue);
+            }
+        }
+
+        return (lists, queues);
+    }
+
+    /// <summary>A message the pop script took: recorded in unacked under its tag, dead-lettered (0), or untagged ("").</summary>
+    private async Task AcceptRecordedAsync(string list, byte[] raw, RedisResult tagResult)
+    {
+        var queue = QueueOf(list);
+        Rotate(queue);
+        if (tagResult.Resp2Type == ResultType.Integer)
+        {
+            // Not a JSON object: the script moved it to the dead-letter list.
+            var error = DecodeErrorOf(raw);
+            LogDeadLettered(error, queue, _transport.Key(RedisKeys.DeadLetterList(queue)), error.TaskId ?? "(none)", Preview(raw));
+            await _channel.Writer.WriteAsync(RedisDelivery.Undecodable(_transport, queue, error), CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        var tag = (string)tagResult!;
+        if (tag.Length == 0)
+        {
+            // An envelope without a delivery tag was not recorded: record it under a fresh one, as a BRPOP hit would be.
+            await AcceptAsync(list, raw, rotated: true).ConfigureAwait(false);
+            return;
+        }
+
+        KombuEnvelope envelope;
+        try
+        {
+            envelope = KombuEnvelope.Decode(raw);
+        }
+        catch (MessageDecodeException ex)
+        {
+            // JSON, but not a readable envelope (e.g. a body that is not base64): from unacked to the dead-letter list.
+            try
+            {
+                await _transport.DeadLetterAsync(tag, queue, raw).ConfigureAwait(false);
+            }
+            catch (Exception again) when (again is RedisException or TimeoutException)
+            {
+                // Still in unacked: restored after the visibility timeout, and dead-lettered by whoever reads it then.
+                LogFetchRetry(again, 1, 0);
+                return;
+            }
+
+            LogDeadLettered(ex, queue, _transport.Key(RedisKeys.DeadLetterList(queue)), ex.TaskId ?? "(none)", Preview(raw));
+            await _channel.Writer.WriteAsync(RedisDelivery.Undecodable(_transport, queue, ex), CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        var delivery = new RedisDelivery(this, _transport, envelope, queue, tag, Interlocked.Increment(ref _sequence), raw);
+        _outstanding[delivery.Sequence] = delivery;
+        await _channel.Writer.WriteAsync(delivery, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static MessageDecodeException DecodeErrorOf(byte[] raw)
+    {
+        try
+        {
+            _ = KombuEnvelope.Decode(raw);
+            return new MessageDecodeException("not a kombu envelope");
+        }
+        catch (MessageDecodeException ex)
+        {
+            return ex;
+        }
+    }
+
+    private string QueueOf(string list)
     {
         var prefix = _transport.Options.GlobalKeyPrefix;
-        var queue = RedisKeys.QueueOfList(prefix.Length > 0 && list.StartsWith(prefix, StringComparison.Ordinal) ? list[prefix.Length..] : list);
+        return RedisKeys.QueueOfList(prefix.Length > 0 && list.StartsWith(prefix, StringComparison.Ordinal) ? list[prefix.Length..] : list);
+    }
 
-        // Round robin: the queue that just gave a message goes to the back of the cycle.
+    /// <summary>Round robin: the queue that just gave a message goes to the back of the cycle.</summary>
+    private void Rotate(string queue)
+    {
         var at = _cycle.IndexOf(queue);
-        if (at >= 0)
+        if (at >= 0 && at != _cycle.Count - 1)
         {
             _cycle.RemoveAt(at);
             _cycle.Add(queue);
+        }
+    }
+
+    private async Task AcceptAsync(string list, byte[] raw, bool rotated = false)
+    {
+        var queue = QueueOf(list);
+        if (!rotated)
+        {
+            Rotate(queue);
         }
 
         KombuEnvelope envelope;

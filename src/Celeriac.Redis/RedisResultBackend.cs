@@ -95,6 +95,28 @@ public sealed partial class RedisResultBackend : KeyValueResultBackend
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Celery's write (GET; unless SUCCESS is stored, SETEX and PUBLISH) as one script (<see cref="RedisKeys.StoreResultScript"/>):
+    /// one round trip instead of two, and the GET and the write cannot interleave with another worker's. Same keys, values
+    /// and channel as Celery's. Retried while Redis restarts.
+    /// </remarks>
+    public override async ValueTask StoreAsync(ResultMeta meta, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(meta);
+        RedisKey[] key = [TaskKey(meta.TaskId)];
+        RedisValue[] args = [ResultMetaCodec.Encode(meta), WholeSeconds(ResultExpires) is { } ttl ? (long)ttl.TotalSeconds : 0];
+        await RedisRetry.RunAsync(
+            async () =>
+            {
+                var db = await DatabaseAsync().ConfigureAwait(false);
+                await db.ScriptEvaluateAsync(RedisKeys.StoreResultScript, key, args).ConfigureAwait(false);
+            },
+            _clock,
+            OnRetry,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     protected override async ValueTask<byte[]?> GetValueAsync(string key, CancellationToken cancellationToken) =>
         await RedisRetry.RunAsync(
             async () =>

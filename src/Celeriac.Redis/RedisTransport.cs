@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using Celeriac.Protocol;
 using Celeriac.Transport;
 using Microsoft.Extensions.Logging;
@@ -20,7 +21,11 @@ public sealed partial class RedisTransport : ITransport
     private readonly ConcurrentDictionary<string, ExchangeType> _exchangeTypes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, FanoutBinding> _fanoutQueues = new(StringComparer.Ordinal);
     private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
+    private const int MaxAckBatch = 512;
     private readonly ILogger _logger;
+    private readonly Channel<(string Tag, TaskCompletionSource Done)> _acks = Channel.CreateUnbounded<(string, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
+    private Task? _ackLoop;
+    private int _disposing;
     private int _disposed;
 
     /// <summary>Creates the transport for the context's URL; connects on first use.</summary>
@@ -214,10 +219,19 @@ public sealed partial class RedisTransport : ITransport
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        if (Interlocked.Exchange(ref _disposing, 1) == 1)
         {
             return;
         }
+
+        // Acks already asked for are sent before the connection closes.
+        _acks.Writer.TryComplete();
+        if (Volatile.Read(ref _ackLoop) is { } acks)
+        {
+            await acks.ConfigureAwait(false);
+        }
+
+        Volatile.Write(ref _disposed, 1);
 
         if (_connection.IsValueCreated)
         {
@@ -271,19 +285,89 @@ public sealed partial class RedisTransport : ITransport
             Clock,
             OnRetry);
 
-    /// <summary>Ack, or reject without requeue: <c>MULTI; ZREM unacked_index tag; HDEL unacked tag; EXEC</c>; waits out a restart.</summary>
-    internal Task RemoveUnackedAsync(string tag) =>
-        RedisRetry.RunAsync(
-            async () =>
+    /// <summary>
+    /// Ack, or reject without requeue: <c>HDEL unacked tags...</c> then <c>ZREM unacked_index tags...</c>, pipelined, for every
+    /// ack waiting when the previous batch came back (one round trip and two commands per batch under load). The
+    /// order needs no MULTI: an index entry left without its hash entry is only cleared by the next restore.
+    /// Waits out a restart.
+    /// </summary>
+    internal Task RemoveUnackedAsync(string tag)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_acks.Writer.TryWrite((tag, done)))
+        {
+            done.SetException(new ObjectDisposedException(nameof(RedisTransport)));
+        }
+        else if (Volatile.Read(ref _ackLoop) is null)
+        {
+            lock (_acks)
             {
-                var db = await DatabaseAsync().ConfigureAwait(false);
-                var tran = db.CreateTransaction();
-                _ = tran.SortedSetRemoveAsync(Key(RedisKeys.UnackedIndex), tag);
-                _ = tran.HashDeleteAsync(Key(RedisKeys.Unacked), tag);
-                await tran.ExecuteAsync().ConfigureAwait(false);
-            },
-            Clock,
-            OnRetry);
+                _ackLoop ??= Task.Run(AckLoopAsync);
+            }
+        }
+
+        return done.Task;
+    }
+
+    private async Task AckLoopAsync()
+    {
+        var batch = new List<(string Tag, TaskCompletionSource Done)>(MaxAckBatch);
+        while (await _acks.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < MaxAckBatch && _acks.Reader.TryRead(out var ack))
+            {
+                batch.Add(ack);
+            }
+
+            var tags = batch.Select(a => (RedisValue)a.Tag).ToArray();
+            try
+            {
+                await RedisRetry.RunAsync(
+                    async () =>
+                    {
+                        var db = await DatabaseAsync().ConfigureAwait(false);
+                        var hdel = db.HashDeleteAsync(Key(RedisKeys.Unacked), tags);
+                        var zrem = db.SortedSetRemoveAsync(Key(RedisKeys.UnackedIndex), tags);
+                        await Task.WhenAll(hdel, zrem).ConfigureAwait(false);
+                    },
+                    Clock,
+                    OnRetry).ConfigureAwait(false);
+                foreach (var ack in batch)
+                {
+                    ack.Done.TrySetResult();
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                foreach (var ack in batch)
+                {
+                    ack.Done.TrySetException(ex);
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Pops up to <paramref name="count"/> messages from <paramref name="lists"/> (in order) and records them as unacked in
+    /// one atomic script (<see cref="RedisKeys.PopBatchScript"/>). Returns [list, element, tag] triples.
+    /// </summary>
+    internal async Task<RedisResult[]> PopBatchAsync(IReadOnlyList<string> lists, IReadOnlyList<string> queues, int queuesPerStep, int count)
+    {
+        var keys = new RedisKey[(lists.Count * 2) + 2];
+        for (var i = 0; i < lists.Count; i++)
+        {
+            keys[i] = lists[i];
+            keys[lists.Count + i] = Key(RedisKeys.DeadLetterList(queues[i]));
+        }
+
+        keys[^2] = Key(RedisKeys.Unacked);
+        keys[^1] = Key(RedisKeys.UnackedIndex);
+        var db = await DatabaseAsync().ConfigureAwait(false);
+        var result = await db.ScriptEvaluateAsync(RedisKeys.PopBatchScript, keys, [count, NowScore(), queuesPerStep]).ConfigureAwait(false);
+        return (RedisResult[])result!;
+    }
 
     /// <summary>
     /// Moves a held message aside: <c>MULTI; LPUSH _celeriac.dead.&lt;queue&gt; raw; ZREM unacked_index tag; HDEL unacked tag;

@@ -85,10 +85,10 @@ public sealed class RedisBadInputTests : IClassFixture<RedisServer>
             await first.Backend.ForgetAsync(unknown.Id);
 
             // The documented requeue: the oldest dead letter back to the consumed end of its queue.
+            await worker.StopAsync();
             await db.ExecuteAsync("LMOVE", (RedisKey)("_celeriac.dead." + Queue), (RedisKey)Queue, "RIGHT", "RIGHT");
             await using var second = CreateApp(new ListLogger());
             second.Task<int>("interop.mul", (int x, int y) => x * y);
-            await worker.StopAsync();
             await using var fixedWorker = await second.StartWorkerAsync(second.Options.Worker with { Concurrency = 1, Queues = [Queue] });
             Assert.Equal(42, await second.AsyncResult(unknown.Id).GetAsync<int>(Wait));
         }
