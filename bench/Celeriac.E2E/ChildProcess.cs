@@ -83,6 +83,21 @@ internal sealed class ChildProcess : IAsyncDisposable
         return pids.Sum(HighWaterKiB) / 1024.0;
     }
 
+    /// <summary>CPU time (user + system) used so far by the process and its children (a prefork pool), in seconds.</summary>
+    public double CpuSeconds()
+    {
+        var pids = new List<int> { _process.Id };
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) && pid != _process.Id && ParentOf(pid) == _process.Id)
+            {
+                pids.Add(pid);
+            }
+        }
+
+        return pids.Sum(CpuTicks) / 100.0;
+    }
+
     /// <summary>SIGTERM (warm shutdown), then SIGKILL after <paramref name="grace"/>.</summary>
     public async Task StopAsync(TimeSpan grace)
     {
@@ -131,6 +146,21 @@ internal sealed class ChildProcess : IAsyncDisposable
         catch (IOException)
         {
             return -1;
+        }
+    }
+
+    private static long CpuTicks(int pid)
+    {
+        try
+        {
+            // Fields 14 and 15 of /proc/<pid>/stat (utime, stime), in clock ticks (USER_HZ = 100 on Linux).
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
         }
     }
 

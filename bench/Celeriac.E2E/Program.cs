@@ -39,18 +39,18 @@ for (var round = 0; round < arguments.Rounds; round++)
     {
         var r = await RunRoundAsync(contender, arguments, probe);
         rounds[contender.Name].Add(r);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round + 1} {contender.Name,-22} publish {r.PublishPerSecond,8:F0}/s  drain {r.DrainPerSecond,8:F0}/s  p50 {r.P50,6:F2} ms  p99 {r.P99,6:F2} ms  rss {r.PeakRssMiB,5:F0} MiB  cmds/task {r.PublishCommands + r.DrainCommands,5:F2} ({r.Breakdown})"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round + 1} {contender.Name,-22} publish {r.PublishPerSecond,8:F0}/s  drain {r.DrainPerSecond,8:F0}/s  p50 {r.P50,6:F2} ms  p99 {r.P99,6:F2} ms  rss {r.PeakRssMiB,5:F0} MiB  cpu/task worker {r.WorkerCpuMicros,5:F0} us redis {r.RedisCpuMicros,4:F0} us  cmds/task {r.PublishCommands + r.DrainCommands,5:F2} ({r.Breakdown})"));
     }
 }
 
 Console.WriteLine();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Medians of {arguments.Rounds} rounds ({arguments.Tasks} tasks, load average now {LoadAverage()}):"));
 Console.WriteLine();
-Console.WriteLine("| worker | publish/s | drain/s with results | round trip p50 / p99 | worker peak RSS | Redis commands per task (publish + drain) |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+Console.WriteLine("| worker | publish/s | drain/s with results | round trip p50 / p99 | worker peak RSS | worker CPU per task | redis-server CPU per task | Redis commands per task (publish + drain) |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var (name, list) in rounds)
 {
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {Median(list, r => r.PublishPerSecond):N0} | {Median(list, r => r.DrainPerSecond):N0} | {Median(list, r => r.P50):F2} / {Median(list, r => r.P99):F2} ms | {Median(list, r => r.PeakRssMiB):F0} MiB | {Median(list, r => r.PublishCommands):F2} + {Median(list, r => r.DrainCommands):F2} |"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {Median(list, r => r.PublishPerSecond):N0} | {Median(list, r => r.DrainPerSecond):N0} | {Median(list, r => r.P50):F2} / {Median(list, r => r.P99):F2} ms | {Median(list, r => r.PeakRssMiB):F0} MiB | {Median(list, r => r.WorkerCpuMicros):F0} µs | {Median(list, r => r.RedisCpuMicros):F0} µs | {Median(list, r => r.PublishCommands):F2} + {Median(list, r => r.DrainCommands):F2} |"));
 }
 
 if (arguments.Python)
@@ -60,7 +60,7 @@ if (arguments.Python)
     foreach (var python in contenders.Skip(1))
     {
         var theirs = rounds[python.Name];
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"celeriac vs {python.Name}: publish x{Median(ours, r => r.PublishPerSecond) / Median(theirs, r => r.PublishPerSecond):F1}, drain x{Median(ours, r => r.DrainPerSecond) / Median(theirs, r => r.DrainPerSecond):F1}, round trip p50 x{Median(theirs, r => r.P50) / Median(ours, r => r.P50):F1} faster"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"celeriac vs {python.Name}: publish x{Median(ours, r => r.PublishPerSecond) / Median(theirs, r => r.PublishPerSecond):F1}, drain x{Median(ours, r => r.DrainPerSecond) / Median(theirs, r => r.DrainPerSecond):F1}, round trip p50 x{Median(theirs, r => r.P50) / Median(ours, r => r.P50):F1} faster, worker CPU per task x{Median(theirs, r => r.WorkerCpuMicros) / Median(ours, r => r.WorkerCpuMicros):F1} less"));
     }
 }
 
@@ -81,8 +81,17 @@ static async Task<RoundResult> RunRoundAsync(IContender contender, BenchArgs arg
 
     await using var worker = contender.StartWorker();
     var patience = Stopwatch.StartNew();
-    while (await probe.ResultCountAsync(1) < n)
+
+    // CPU per task is counted from the first stored result on, so that start-up (JIT, imports) stays out.
+    (long Count, double Worker, double Redis)? firstSeen = null;
+    long count;
+    while ((count = await probe.ResultCountAsync(1)) < n)
     {
+        if (count > 0 && firstSeen is null)
+        {
+            firstSeen = (count, worker.CpuSeconds(), await probe.CpuSecondsAsync());
+        }
+
         if (worker.HasExited || patience.Elapsed > TimeSpan.FromSeconds(60 + (n / 100)))
         {
             throw new InvalidOperationException($"{contender.Name}: the worker stopped or stalled before storing {n} results:\n{worker.Output}");
@@ -92,6 +101,9 @@ static async Task<RoundResult> RunRoundAsync(IContender contender, BenchArgs arg
     }
 
     var drained = await probe.CommandStatsAsync();
+    var (seenCount, seenWorkerCpu, seenRedisCpu) = firstSeen ?? (0, 0, await probe.CpuSecondsAsync());
+    var workerCpuMicros = (worker.CpuSeconds() - seenWorkerCpu) * 1e6 / (n - seenCount);
+    var redisCpuMicros = (await probe.CpuSecondsAsync() - seenRedisCpu) * 1e6 / (n - seenCount);
     var (success, first, last) = await probe.ReadResultsAsync(1);
     if (success != n)
     {
@@ -116,6 +128,8 @@ static async Task<RoundResult> RunRoundAsync(IContender contender, BenchArgs arg
         rss,
         publishDelta.Values.Sum() / (double)n,
         drainDelta.Values.Sum() / (double)n,
+        workerCpuMicros,
+        redisCpuMicros,
         breakdown);
 }
 
@@ -125,7 +139,7 @@ static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? d
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
-internal sealed record RoundResult(double PublishPerSecond, double DrainPerSecond, double P50, double P99, double PeakRssMiB, double PublishCommands, double DrainCommands, string Breakdown);
+internal sealed record RoundResult(double PublishPerSecond, double DrainPerSecond, double P50, double P99, double PeakRssMiB, double PublishCommands, double DrainCommands, double WorkerCpuMicros, double RedisCpuMicros, string Breakdown);
 
 internal sealed record BenchArgs(string? Broker, string? Backend, int Tasks, int Concurrency, int Rounds, int RoundTrips, bool Python)
 {

@@ -45,6 +45,15 @@ internal sealed class RedisProbe(ConnectionMultiplexer admin, int port)
             .Where(kv => kv.Calls > 0)
             .ToDictionary(kv => kv.Key, kv => kv.Calls, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>CPU seconds redis-server has used (INFO cpu: used_cpu_user + used_cpu_sys).</summary>
+    public async Task<double> CpuSecondsAsync()
+    {
+        var text = (string?)await Server.ExecuteAsync("INFO", "cpu") ?? string.Empty;
+        return text.Split('\n', StringSplitOptions.TrimEntries)
+            .Where(l => l.StartsWith("used_cpu_user:", StringComparison.Ordinal) || l.StartsWith("used_cpu_sys:", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture));
+    }
+
     public async Task<long> ResultCountAsync(int db) => await Server.DatabaseSizeAsync(db);
 
     /// <summary>Every stored result of db <paramref name="db"/>: how many are SUCCESS, and the first and last date_done.</summary>

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using Celeriac.Protocol;
 using Celeriac.Transport;
 using Microsoft.Extensions.Logging;
@@ -21,10 +20,9 @@ public sealed partial class RedisTransport : ITransport
     private readonly ConcurrentDictionary<string, ExchangeType> _exchangeTypes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, FanoutBinding> _fanoutQueues = new(StringComparer.Ordinal);
     private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
-    private const int MaxAckBatch = 512;
     private readonly ILogger _logger;
-    private readonly Channel<(string Tag, TaskCompletionSource Done)> _acks = Channel.CreateUnbounded<(string, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
-    private Task? _ackLoop;
+    private readonly WriteBatcher<string> _acks;
+    private readonly WriteBatcher<(string List, byte[] Envelope)> _publishes;
     private int _disposing;
     private int _disposed;
 
@@ -41,6 +39,8 @@ public sealed partial class RedisTransport : ITransport
         _connection = new Lazy<Task<ConnectionMultiplexer>>(
             () => ConnectionMultiplexer.ConnectAsync(Endpoint.ToConfiguration("celeriac")),
             LazyThreadSafetyMode.ExecutionAndPublication);
+        _acks = new WriteBatcher<string>(WriteAcksAsync, maxBatch: 512);
+        _publishes = new WriteBatcher<(string, byte[])>(WritePublishesAsync, maxBatch: 1000);
     }
 
     /// <inheritdoc />
@@ -120,7 +120,7 @@ public sealed partial class RedisTransport : ITransport
         var step = Options.StepFor(message.Properties.Priority);
         foreach (var queue in queues)
         {
-            await db.ListLeftPushAsync(Key(RedisKeys.QueueList(queue, step)), envelope).ConfigureAwait(false);
+            await _publishes.WriteAsync((Key(RedisKeys.QueueList(queue, step)), envelope)).ConfigureAwait(false);
         }
     }
 
@@ -224,12 +224,9 @@ public sealed partial class RedisTransport : ITransport
             return;
         }
 
-        // Acks already asked for are sent before the connection closes.
-        _acks.Writer.TryComplete();
-        if (Volatile.Read(ref _ackLoop) is { } acks)
-        {
-            await acks.ConfigureAwait(false);
-        }
+        // Publishes and acks already asked for are sent before the connection closes.
+        await _publishes.DisposeAsync().ConfigureAwait(false);
+        await _acks.DisposeAsync().ConfigureAwait(false);
 
         Volatile.Write(ref _disposed, 1);
 
@@ -291,62 +288,48 @@ public sealed partial class RedisTransport : ITransport
     /// order needs no MULTI: an index entry left without its hash entry is only cleared by the next restore.
     /// Waits out a restart.
     /// </summary>
-    internal Task RemoveUnackedAsync(string tag)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_acks.Writer.TryWrite((tag, done)))
-        {
-            done.SetException(new ObjectDisposedException(nameof(RedisTransport)));
-        }
-        else if (Volatile.Read(ref _ackLoop) is null)
-        {
-            lock (_acks)
-            {
-                _ackLoop ??= Task.Run(AckLoopAsync);
-            }
-        }
+    internal Task RemoveUnackedAsync(string tag) => _acks.WriteAsync(tag);
 
-        return done.Task;
+    private Task WriteAcksAsync(IReadOnlyList<string> batch)
+    {
+        var tags = batch.Select(t => (RedisValue)t).ToArray();
+        return RedisRetry.RunAsync(
+            async () =>
+            {
+                var db = await DatabaseAsync().ConfigureAwait(false);
+                var hdel = db.HashDeleteAsync(Key(RedisKeys.Unacked), tags);
+                var zrem = db.SortedSetRemoveAsync(Key(RedisKeys.UnackedIndex), tags);
+                await Task.WhenAll(hdel, zrem).ConfigureAwait(false);
+            },
+            Clock,
+            OnRetry);
     }
 
-    private async Task AckLoopAsync()
+    /// <summary>
+    /// kombu's publish, <c>LPUSH list envelope</c>, for every publish waiting when the previous batch came back: consecutive
+    /// envelopes for one list go in one <c>LPUSH list e1 e2 ...</c>, which leaves the list exactly as single LPUSHes in that
+    /// order would (e1 is consumed first).
+    /// </summary>
+    private async Task WritePublishesAsync(IReadOnlyList<(string List, byte[] Envelope)> batch)
     {
-        var batch = new List<(string Tag, TaskCompletionSource Done)>(MaxAckBatch);
-        while (await _acks.Reader.WaitToReadAsync().ConfigureAwait(false))
+        var db = await DatabaseAsync().ConfigureAwait(false);
+        var pushes = new List<Task>();
+        for (var i = 0; i < batch.Count;)
         {
-            while (batch.Count < MaxAckBatch && _acks.Reader.TryRead(out var ack))
+            var list = batch[i].List;
+            var run = i;
+            while (run < batch.Count && string.Equals(batch[run].List, list, StringComparison.Ordinal))
             {
-                batch.Add(ack);
+                run++;
             }
 
-            var tags = batch.Select(a => (RedisValue)a.Tag).ToArray();
-            try
-            {
-                await RedisRetry.RunAsync(
-                    async () =>
-                    {
-                        var db = await DatabaseAsync().ConfigureAwait(false);
-                        var hdel = db.HashDeleteAsync(Key(RedisKeys.Unacked), tags);
-                        var zrem = db.SortedSetRemoveAsync(Key(RedisKeys.UnackedIndex), tags);
-                        await Task.WhenAll(hdel, zrem).ConfigureAwait(false);
-                    },
-                    Clock,
-                    OnRetry).ConfigureAwait(false);
-                foreach (var ack in batch)
-                {
-                    ack.Done.TrySetResult();
-                }
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                foreach (var ack in batch)
-                {
-                    ack.Done.TrySetException(ex);
-                }
-            }
-
-            batch.Clear();
+            pushes.Add(run - i == 1
+                ? db.ListLeftPushAsync(list, batch[i].Envelope)
+                : db.ListLeftPushAsync(list, [.. Enumerable.Range(i, run - i).Select(k => (RedisValue)batch[k].Envelope)]));
+            i = run;
         }
+
+        await Task.WhenAll(pushes).ConfigureAwait(false);
     }
 
     /// <summary>
