@@ -44,6 +44,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
     private Task _renewLoop = Task.CompletedTask;
     private long _sequence;
     private int _popping;
+    private bool _popScript = true;
     private int _disposed;
 
     public RedisConsumer(RedisTransport transport, IReadOnlyList<string> queues, int prefetchCount, ILogger logger)
@@ -239,8 +240,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
                 try
                 {
                     // Busy queues: pop and record a batch atomically. Empty ones: block in BRPOP as kombu does.
-                    var (lists, queues) = PopLists();
-                    batch = await _transport.PopBatchAsync(lists, queues, _cycle.Count, Room()).ConfigureAwait(false);
+                    batch = _popScript ? await PopBatchOrFallBackAsync().ConfigureAwait(false) : [];
                     if (batch.Length == 0)
                     {
                         Volatile.Write(ref _popping, 1);
@@ -313,6 +313,25 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         }
 
         _channel.Writer.TryComplete();
+    }
+
+    /// <summary>
+    /// The pop script, or nothing on a server older than Redis 6.2 (no <c>RPOP key count</c>): the consumer then pops
+    /// with BRPOP alone, as kombu does, and says so once.
+    /// </summary>
+    private async Task<RedisResult[]> PopBatchOrFallBackAsync()
+    {
+        var (lists, queues) = PopLists();
+        try
+        {
+            return await _transport.PopBatchAsync(lists, queues, _cycle.Count, Room()).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.Contains("wrong number of arguments", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase))
+        {
+            _popScript = false;
+            LogNoPopScript(ex.Message);
+            return [];
+        }
     }
 
     /// <summary>How many more messages the prefetch limit lets this consumer take now (at most <see cref="MaxBatch"/>).</summary>
@@ -618,6 +637,9 @@ internal sealed partial class RedisConsumer : ITransportConsumer
 
     [LoggerMessage(EventId = 415, Level = LogLevel.Error, Message = "Dropped an undecodable fanout message from queue '{Queue}'")]
     private partial void LogUndecodable(Exception ex, string queue);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "This Redis cannot run the batch pop script ({Reason}); popping one message at a time with BRPOP (Redis 6.2 or later pops and records in one step)")]
+    private partial void LogNoPopScript(string reason);
 
     [LoggerMessage(EventId = 2000, Level = LogLevel.Error, Message = "Undecodable message from queue '{Queue}' moved to the dead-letter list '{List}' (task id {Id}): {Preview}")]
     private partial void LogDeadLettered(Exception ex, string queue, string list, string id, string preview);
