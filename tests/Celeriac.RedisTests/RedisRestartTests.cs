@@ -39,7 +39,7 @@ public sealed class RedisRestartTests : IClassFixture<AofRedisServer>
         var task = app.Task<int>("restart.count", async (int i) =>
         {
             runs.AddOrUpdate(i, 1, (_, n) => n + 1);
-            await Task.Delay(1);
+            await Task.Delay(5);
             return i;
         });
         var ids = new List<string>(Tasks);
