@@ -22,6 +22,9 @@ internal sealed partial class RedisConsumer : ITransportConsumer
     /// <summary>The longest between two restores of stale unacked messages (kombu: at start, then about every 100 s).</summary>
     private static readonly TimeSpan MaxRestoreInterval = TimeSpan.FromSeconds(10);
 
+    /// <summary>The most messages one pop takes (the prefetch limit caps it too).</summary>
+    private const int MaxBatch = 64;
+
     private readonly RedisTransport _transport;
     private readonly ILogger _logger;
     private readonly List<string> _cycle = [];
@@ -47,6 +50,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
     private Task _renewLoop = Task.CompletedTask;
     private long _sequence;
     private int _popping;
+    private bool _popScript = true;
     private int _disposed;
 
     public RedisConsumer(RedisTransport transport, IReadOnlyList<string> queues, int prefetchCount, ILogger logger)
@@ -69,7 +73,9 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         _window = new PrefetchWindow(prefetchCount, () => _outstanding.Count);
 
         // Bounded by prefetch in practice (popping waits for capacity); unbounded so that a prefetch of 0 works.
-        _channel = Channel.CreateUnbounded<IDelivery>(new UnboundedChannelOptions { SingleReader = false });
+        // Synchronous continuations: the reader (the worker's admission) runs on the fetch loop's thread right away
+        // instead of being woken on another one, a thread hop per message saved; the fetch loop waits meanwhile.
+        _channel = Channel.CreateUnbounded<IDelivery>(new UnboundedChannelOptions { SingleReader = false, AllowSynchronousContinuations = true });
     }
 
     public IReadOnlyList<string> Queues => Volatile.Read(ref _queues);
@@ -281,7 +287,8 @@ internal sealed partial class RedisConsumer : ITransportConsumer
             {
                 if (!_window.HasRoom)
                 {
-                    await _window.WaitForRoomAsync(token).ConfigureAwait(false);
+                    // Full: wait for a quarter of the window to free up, so the next pop takes several messages at once.
+                    await _window.WaitForRoomAsync(Math.Max(1, _window.Limit / 4), token).ConfigureAwait(false);
                     continue;
                 }
 
@@ -294,19 +301,31 @@ internal sealed partial class RedisConsumer : ITransportConsumer
                     continue;
                 }
 
-                RedisResult popped;
-                // Full fence, then look: a queue change enqueued before this either is seen here or sees _popping
-                // and unblocks the BRPOP, so no pop names a cancelled queue after RemoveQueueAsync returned.
-                Interlocked.Exchange(ref _popping, 1);
-                if (!_queueChanges.IsEmpty)
-                {
-                    Volatile.Write(ref _popping, 0);
-                    continue;
-                }
-
+                RedisResult[]? batch = null;
+                RedisResult popped = RedisResult.Create(RedisValue.Null);
                 try
                 {
-                    popped = await db.ExecuteAsync(RedisKeys.Brpop, PopArguments()).ConfigureAwait(false);
+                    // Busy queues: pop and record a batch atomically. Empty ones: block in BRPOP as kombu does.
+                    batch = _popScript ? await PopBatchOrFallBackAsync().ConfigureAwait(false) : [];
+                    if (batch.Length == 0)
+                    {
+                        // Full fence, then look: a queue change enqueued before this either is seen here or sees
+                        // _popping and unblocks the BRPOP, so no BRPOP names a cancelled queue after RemoveQueueAsync
+                        // returned (the pop script is not blocking: it ran with the cycle applied just above).
+                        Interlocked.Exchange(ref _popping, 1);
+                        try
+                        {
+                            if (_queueChanges.IsEmpty)
+                            {
+                                popped = await db.ExecuteAsync(RedisKeys.Brpop, PopArguments()).ConfigureAwait(false);
+                            }
+                        }
+                        finally
+                        {
+                            Volatile.Write(ref _popping, 0);
+                        }
+                    }
+
                     failures = 0;
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -318,14 +337,23 @@ internal sealed partial class RedisConsumer : ITransportConsumer
 
                     // A broker that goes away is waited for, not given up on: back off and try again.
                     failures++;
-                    var backoff = TimeSpan.FromMilliseconds(Math.Min(30_000, 100 * Math.Pow(2, Math.Min(failures, 9))));
+
+                    // Capped at 5 s: a restarted broker is picked up within seconds.
+                    var backoff = TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * Math.Pow(2, Math.Min(failures, 6))));
                     LogFetchRetry(ex, failures, backoff.TotalSeconds);
                     await Task.Delay(backoff, _transport.Clock, token).ConfigureAwait(false);
                     continue;
                 }
-                finally
+
+                if (batch.Length > 0)
                 {
-                    Volatile.Write(ref _popping, 0);
+                    // Recorded in unacked already: even when stopping they are held, and returned to the head at dispose.
+                    for (var i = 0; i + 2 < batch.Length; i += 3)
+                    {
+                        await AcceptRecordedAsync((string)batch[i]!, (byte[])batch[i + 1]!, batch[i + 2]).ConfigureAwait(false);
+                    }
+
+                    continue;
                 }
 
                 if (popped.IsNull || popped.Length < 2)
@@ -359,17 +387,69 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         _channel.Writer.TryComplete();
     }
 
-    private async Task AcceptAsync(string list, byte[] raw)
+    /// <summary>
+    /// The pop script, or nothing on a server older than Redis 6.2 (no <c>RPOP key count</c>): the consumer then pops
+    /// with BRPOP alone, as kombu does, and says so once.
+    /// </summary>
+    private async Task<RedisResult[]> PopBatchOrFallBackAsync()
     {
-        var prefix = _transport.Options.GlobalKeyPrefix;
-        var queue = RedisKeys.QueueOfList(prefix.Length > 0 && list.StartsWith(prefix, StringComparison.Ordinal) ? list[prefix.Length..] : list);
-
-        // Round robin: the queue that just gave a message goes to the back of the cycle.
-        var at = _cycle.IndexOf(queue);
-        if (at >= 0)
+        var (lists, queues) = PopLists();
+        try
         {
-            _cycle.RemoveAt(at);
-            _cycle.Add(queue);
+            return await _transport.PopBatchAsync(lists, queues, _cycle.Count, Room()).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.Contains("wrong number of arguments", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase))
+        {
+            _popScript = false;
+            LogNoPopScript(ex.Message);
+            return [];
+        }
+    }
+
+    /// <summary>How many more messages the prefetch limit lets this consumer take now (at most <see cref="MaxBatch"/>).</summary>
+    private int Room()
+    {
+        var limit = _window.Limit;
+        return limit == 0 ? MaxBatch : Math.Clamp(limit - _outstanding.Count, 1, MaxBatch);
+    }
+
+    /// <summary>The pop order (steps first, then the queue cycle) as list keys, with the queue of each.</summary>
+    private (List<string> Lists, List<string> Queues) PopLists()
+    {
+        var lists = new List<string>(_cycle.Count * _transport.Options.PrioritySteps.Count);
+        var queues = new List<string>(lists.Capacity);
+        foreach (var step in _transport.Options.PrioritySteps)
+        {
+            foreach (var queue in _cycle)
+            {
+                lists.Add(_transport.Key(RedisKeys.QueueList(queue, step)));
+                queues.Add(queue);
+            }
+        }
+
+        return (lists, queues);
+    }
+
+    /// <summary>A message the pop script took: recorded in unacked under its tag, dead-lettered (0), or untagged ("").</summary>
+    private async Task AcceptRecordedAsync(string list, byte[] raw, RedisResult tagResult)
+    {
+        var queue = QueueOf(list);
+        Rotate(queue);
+        if (tagResult.Resp2Type == ResultType.Integer)
+        {
+            // Not a JSON object: the script moved it to the dead-letter list.
+            var error = DecodeErrorOf(raw);
+            LogDeadLettered(error, queue, _transport.Key(RedisKeys.DeadLetterList(queue)), error.TaskId ?? "(none)", Preview(raw));
+            await _channel.Writer.WriteAsync(RedisDelivery.Undecodable(_transport, queue, error), CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        var tag = (string)tagResult!;
+        if (tag.Length == 0)
+        {
+            // An envelope without a delivery tag was not recorded: record it under a fresh one, as a BRPOP hit would be.
+            await AcceptAsync(list, raw, rotated: true).ConfigureAwait(false);
+            return;
         }
 
         KombuEnvelope envelope;
@@ -379,8 +459,76 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         }
         catch (MessageDecodeException ex)
         {
-            // Not an envelope at all: nothing can settle it, and putting it back would loop forever.
-            LogUndecodable(ex, queue);
+            // JSON, but not a readable envelope (e.g. a body that is not base64): from unacked to the dead-letter list.
+            try
+            {
+                await _transport.DeadLetterAsync(tag, queue, raw).ConfigureAwait(false);
+            }
+            catch (Exception again) when (again is RedisException or TimeoutException)
+            {
+                // Still in unacked: restored after the visibility timeout, and dead-lettered by whoever reads it then.
+                LogFetchRetry(again, 1, 0);
+                return;
+            }
+
+            LogDeadLettered(ex, queue, _transport.Key(RedisKeys.DeadLetterList(queue)), ex.TaskId ?? "(none)", Preview(raw));
+            await _channel.Writer.WriteAsync(RedisDelivery.Undecodable(_transport, queue, ex), CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        var delivery = new RedisDelivery(this, _transport, envelope, queue, tag, Interlocked.Increment(ref _sequence), raw);
+        _outstanding[delivery.Sequence] = delivery;
+        await _channel.Writer.WriteAsync(delivery, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static MessageDecodeException DecodeErrorOf(byte[] raw)
+    {
+        try
+        {
+            _ = KombuEnvelope.Decode(raw);
+            return new MessageDecodeException("not a kombu envelope");
+        }
+        catch (MessageDecodeException ex)
+        {
+            return ex;
+        }
+    }
+
+    private string QueueOf(string list)
+    {
+        var prefix = _transport.Options.GlobalKeyPrefix;
+        return RedisKeys.QueueOfList(prefix.Length > 0 && list.StartsWith(prefix, StringComparison.Ordinal) ? list[prefix.Length..] : list);
+    }
+
+    /// <summary>Round robin: the queue that just gave a message goes to the back of the cycle.</summary>
+    private void Rotate(string queue)
+    {
+        var at = _cycle.IndexOf(queue);
+        if (at >= 0 && at != _cycle.Count - 1)
+        {
+            _cycle.RemoveAt(at);
+            _cycle.Add(queue);
+        }
+    }
+
+    private async Task AcceptAsync(string list, byte[] raw, bool rotated = false)
+    {
+        var queue = QueueOf(list);
+        if (!rotated)
+        {
+            Rotate(queue);
+        }
+
+        KombuEnvelope envelope;
+        try
+        {
+            envelope = KombuEnvelope.Decode(raw);
+        }
+        catch (MessageDecodeException ex)
+        {
+            // Not a readable envelope: nothing could restore it from unacked (a Python worker's restore would choke on
+            // it), so it goes straight to the dead-letter list; the worker still hears of it to record a failure.
+            await DeadLetterUndecodableAsync(queue, raw, ex).ConfigureAwait(false);
             return;
         }
 
@@ -407,9 +555,34 @@ internal sealed partial class RedisConsumer : ITransportConsumer
             return;
         }
 
-        var delivery = new RedisDelivery(this, _transport, envelope with { DeliveryTag = tag }, queue, tag, Interlocked.Increment(ref _sequence));
+        var delivery = new RedisDelivery(this, _transport, envelope with { DeliveryTag = tag }, queue, tag, Interlocked.Increment(ref _sequence), raw);
         _outstanding[delivery.Sequence] = delivery;
         await _channel.Writer.WriteAsync(delivery, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task DeadLetterUndecodableAsync(string queue, byte[] raw, MessageDecodeException error)
+    {
+        var list = _transport.Key(RedisKeys.DeadLetterList(queue));
+        try
+        {
+            await _transport.PushDeadAsync(queue, raw).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogLost(ex, error.TaskId ?? "(no id)", queue);
+            return;
+        }
+
+        LogDeadLettered(error, queue, list, error.TaskId ?? "(none)", Preview(raw));
+        await _channel.Writer.WriteAsync(RedisDelivery.Undecodable(_transport, queue, error), CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>The start of a popped element, printable, for the log line.</summary>
+    private static string Preview(byte[] raw)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(raw, 0, Math.Min(raw.Length, 120));
+        var chars = text.Select(c => char.IsControl(c) ? '.' : c).ToArray();
+        return new string(chars) + (raw.Length > 120 ? "..." : string.Empty);
     }
 
     private async Task RestoreLoopAsync()
@@ -550,6 +723,12 @@ internal sealed partial class RedisConsumer : ITransportConsumer
     [LoggerMessage(EventId = 416, Level = LogLevel.Error, Message = "Message {Tag} popped from queue '{Queue}' could neither be recorded as unacked nor put back: lost")]
     private partial void LogLost(Exception ex, string tag, string queue);
 
-    [LoggerMessage(EventId = 415, Level = LogLevel.Error, Message = "Dropped an undecodable message from queue '{Queue}'")]
+    [LoggerMessage(EventId = 415, Level = LogLevel.Error, Message = "Dropped an undecodable fanout message from queue '{Queue}'")]
     private partial void LogUndecodable(Exception ex, string queue);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "This Redis cannot run the batch pop script ({Reason}); popping one message at a time with BRPOP (Redis 6.2 or later pops and records in one step)")]
+    private partial void LogNoPopScript(string reason);
+
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Error, Message = "Undecodable message from queue '{Queue}' moved to the dead-letter list '{List}' (task id {Id}): {Preview}")]
+    private partial void LogDeadLettered(Exception ex, string queue, string list, string id, string preview);
 }

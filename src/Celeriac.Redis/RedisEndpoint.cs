@@ -138,6 +138,10 @@ internal sealed record RedisEndpoint
             // The broker may come up after us: keep retrying in the background rather than failing the first command.
             AbortOnConnectFail = false,
             ConnectRetry = 3,
+
+            // Reads complete on the .NET thread pool, where the worker's continuations run anyway, instead of handing
+            // each reply over from StackExchange.Redis's own spinning scheduler threads (a thread hop per reply).
+            SocketManager = SocketManager.ThreadPool,
         };
         if (blocking)
         {

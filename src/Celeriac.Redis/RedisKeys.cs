@@ -60,6 +60,106 @@ internal static class RedisKeys
         end
         """;
 
+    /// <summary>
+    /// Celeriac's own (kombu has none): the list where a consumer moves what it cannot run from <paramref name="queue"/>,
+    /// each element exactly as it was popped, newest at the head (LPUSH), so <c>LMOVE ... RIGHT LEFT</c> requeues the oldest.
+    /// </summary>
+    public static string DeadLetterList(string queue) => DeadLetterPrefix + queue;
+
+    /// <summary>The prefix of <see cref="DeadLetterList"/>, beside kombu's <c>_kombu.binding.</c>.</summary>
+    public const string DeadLetterPrefix = "_celeriac.dead.";
+
+    /// <summary>
+    /// Pops up to ARGV[1] elements from the lists KEYS[1..m] in their order (priority steps, then the queue cycle) and
+    /// records each in kombu's ack emulation in the same atomic step, exactly as QoS.append would after a BRPOP:
+    /// <c>ZADD unacked_index ARGV[2] tag</c> and <c>HSET unacked tag [envelope, exchange, routing_key]</c>. An element
+    /// that is not a JSON object goes to its queue's dead-letter list (KEYS[m+1..2m]) instead. So a popped message is
+    /// always somewhere a restore finds it, even when Redis dies before the reply reaches us. KEYS[2m+1] = unacked,
+    /// KEYS[2m+2] = unacked_index; ARGV[3] = queues per priority step (served round robin within a step). Returns [list, element, tag] triples; tag is "" for an envelope without a
+    /// delivery_tag (not recorded: the caller gives it one) and 0 for a dead-lettered element. Needs Redis 6.2+ (RPOP count).
+    /// </summary>
+    public const string PopBatchScript = """
+        local m = (#KEYS - 2) / 2
+        local perStep = tonumber(ARGV[3])
+        local left = tonumber(ARGV[1])
+        local out, scores, entries = {}, {}, {}
+        local function take(i, raw)
+            local ok, env = pcall(cjson.decode, raw)
+            local tag = 0
+            if ok and type(env) == 'table' then
+                tag = ''
+                local props = env['properties']
+                if type(props) == 'table' and type(props['delivery_tag']) == 'string' and props['delivery_tag'] ~= '' then
+                    tag = props['delivery_tag']
+                    local info = props['delivery_info']
+                    local ex, rk = '', ''
+                    if type(info) == 'table' then
+                        if type(info['exchange']) == 'string' then ex = info['exchange'] end
+                        if type(info['routing_key']) == 'string' then rk = info['routing_key'] end
+                    end
+                    scores[#scores + 1] = ARGV[2]
+                    scores[#scores + 1] = tag
+                    entries[#entries + 1] = tag
+                    entries[#entries + 1] = '[' .. raw .. ', ' .. cjson.encode(ex) .. ', ' .. cjson.encode(rk) .. ']'
+                end
+            else
+                redis.call('LPUSH', KEYS[m + i], raw)
+            end
+            out[#out + 1] = KEYS[i]
+            out[#out + 1] = raw
+            out[#out + 1] = tag
+            left = left - 1
+        end
+        for first = 1, m, perStep do
+            if left <= 0 then break end
+            if perStep == 1 then
+                local items = redis.call('RPOP', KEYS[first], left)
+                if items then
+                    for _, raw in ipairs(items) do take(first, raw) end
+                end
+            else
+                -- Several queues at this step: one message from each in turn, as kombu's round-robin cycle serves them.
+                local live = true
+                while live and left > 0 do
+                    live = false
+                    for i = first, first + perStep - 1 do
+                        if left <= 0 then break end
+                        local raw = redis.call('RPOP', KEYS[i])
+                        if raw then
+                            live = true
+                            take(i, raw)
+                        end
+                    end
+                end
+            end
+        end
+        if #scores > 0 then
+            redis.call('ZADD', KEYS[2 * m + 2], unpack(scores))
+            redis.call('HSET', KEYS[2 * m + 1], unpack(entries))
+        end
+        return out
+        """;
+
+    /// <summary>
+    /// Celery's result write with its rule that a stored SUCCESS is never overwritten (base.py _store_result: GET first),
+    /// in one atomic step: <c>GET</c>, then unless it holds a SUCCESS, <c>SETEX key ARGV[2] json</c> (<c>SET</c> when
+    /// ARGV[2] is 0) and <c>PUBLISH key json</c>. Returns 1 when written.
+    /// </summary>
+    public const string StoreResultScript = """
+        local current = redis.call('GET', KEYS[1])
+        if current then
+            local ok, meta = pcall(cjson.decode, current)
+            if ok and type(meta) == 'table' and meta['status'] == 'SUCCESS' then return 0 end
+        end
+        if ARGV[2] == '0' then
+            redis.call('SET', KEYS[1], ARGV[1])
+        else
+            redis.call('SETEX', KEYS[1], ARGV[2], ARGV[1])
+        end
+        redis.call('PUBLISH', KEYS[1], ARGV[1])
+        return 1
+        """;
+
     /// <summary>The list of <paramref name="queue"/> for priority step <paramref name="step"/> (kombu's <c>_q_for_pri</c>).</summary>
     public static string QueueList(string queue, int step) => step == 0 ? queue : queue + Separator + step.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

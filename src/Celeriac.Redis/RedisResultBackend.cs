@@ -19,6 +19,7 @@ public sealed partial class RedisResultBackend : KeyValueResultBackend
     private readonly RedisEndpoint _endpoint;
     private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
     private readonly ILogger _logger;
+    private readonly TimeProvider _clock;
     private readonly Transport.AsyncPulse _reconnected = new();
     private int _disposed;
 
@@ -29,6 +30,7 @@ public sealed partial class RedisResultBackend : KeyValueResultBackend
     {
         _endpoint = RedisEndpoint.Parse(context.Url, "result_backend");
         _logger = context.LoggerFactory.CreateLogger<RedisResultBackend>();
+        _clock = context.TimeProvider;
         _connection = new Lazy<Task<ConnectionMultiplexer>>(ConnectAsync, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -93,22 +95,54 @@ public sealed partial class RedisResultBackend : KeyValueResultBackend
     }
 
     /// <inheritdoc />
-    protected override async ValueTask<byte[]?> GetValueAsync(string key, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Celery's write (GET; unless SUCCESS is stored, SETEX and PUBLISH) as one script (<see cref="RedisKeys.StoreResultScript"/>):
+    /// one round trip instead of two, and the GET and the write cannot interleave with another worker's. Same keys, values
+    /// and channel as Celery's. Retried while Redis restarts.
+    /// </remarks>
+    public override async ValueTask StoreAsync(ResultMeta meta, CancellationToken cancellationToken = default)
     {
-        var db = await DatabaseAsync().ConfigureAwait(false);
-        return (byte[]?)await db.StringGetAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(meta);
+        RedisKey[] key = [TaskKey(meta.TaskId)];
+        RedisValue[] args = [ResultMetaCodec.Encode(meta), WholeSeconds(ResultExpires) is { } ttl ? (long)ttl.TotalSeconds : 0];
+        await RedisRetry.RunAsync(
+            async () =>
+            {
+                var db = await DatabaseAsync().ConfigureAwait(false);
+                await db.ScriptEvaluateAsync(RedisKeys.StoreResultScript, key, args).ConfigureAwait(false);
+            },
+            _clock,
+            OnRetry,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    protected override async ValueTask SetValueAsync(string key, byte[] value, TimeSpan? expires, CancellationToken cancellationToken)
-    {
-        var db = await DatabaseAsync().ConfigureAwait(false);
-        var tran = db.CreateTransaction();
+    protected override async ValueTask<byte[]?> GetValueAsync(string key, CancellationToken cancellationToken) =>
+        await RedisRetry.RunAsync(
+            async () =>
+            {
+                var db = await DatabaseAsync().ConfigureAwait(false);
+                return (byte[]?)await db.StringGetAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
+            },
+            _clock,
+            OnRetry,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
 
-        _ = tran.StringSetAsync(key, value, WholeSeconds(expires));
-        _ = tran.PublishAsync(RedisChannel.Literal(key), value);
-        await tran.ExecuteAsync().ConfigureAwait(false);
-    }
+    /// <inheritdoc />
+    /// <remarks>Retried while Redis restarts, as Celery's backend does (<c>ensure</c>): a result is not given up lightly.</remarks>
+    protected override async ValueTask SetValueAsync(string key, byte[] value, TimeSpan? expires, CancellationToken cancellationToken) =>
+        await RedisRetry.RunAsync(
+            async () =>
+            {
+                var db = await DatabaseAsync().ConfigureAwait(false);
+                var tran = db.CreateTransaction();
+                _ = tran.StringSetAsync(key, value, WholeSeconds(expires));
+                _ = tran.PublishAsync(RedisChannel.Literal(key), value);
+                await tran.ExecuteAsync().ConfigureAwait(false);
+            },
+            _clock,
+            OnRetry,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     /// <remarks>Celery 5.2's Redis chord: <c>SETEX celery-taskset-meta-&lt;gid&gt;.s &lt;expires&gt; N</c> (plain integer text), then a PUBLISH as every backend write.</remarks>
@@ -260,6 +294,11 @@ public sealed partial class RedisResultBackend : KeyValueResultBackend
         connection.ConnectionRestored += (_, _) => _reconnected.Pulse();
         return connection;
     }
+
+    private void OnRetry(Exception ex, int attempt) => LogWaitingForBackend(ex.Message, attempt);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "The Redis result backend is unavailable ({Reason}); retrying, attempt {Attempt}")]
+    private partial void LogWaitingForBackend(string reason, int attempt);
 
     [LoggerMessage(EventId = 420, Level = LogLevel.Debug, Message = "Unsubscribing from {Channel} failed")]
     private partial void LogUnsubscribeFailed(Exception ex, string channel);

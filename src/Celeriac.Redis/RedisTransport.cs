@@ -21,6 +21,9 @@ public sealed partial class RedisTransport : ITransport
     private readonly ConcurrentDictionary<string, FanoutBinding> _fanoutQueues = new(StringComparer.Ordinal);
     private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
     private readonly ILogger _logger;
+    private readonly WriteBatcher<string> _acks;
+    private readonly WriteBatcher<(string List, byte[] Envelope)> _publishes;
+    private int _disposing;
     private int _disposed;
 
     /// <summary>Creates the transport for the context's URL; connects on first use.</summary>
@@ -36,6 +39,8 @@ public sealed partial class RedisTransport : ITransport
         _connection = new Lazy<Task<ConnectionMultiplexer>>(
             () => ConnectionMultiplexer.ConnectAsync(Endpoint.ToConfiguration("celeriac")),
             LazyThreadSafetyMode.ExecutionAndPublication);
+        _acks = new WriteBatcher<string>(WriteAcksAsync, maxBatch: 512);
+        _publishes = new WriteBatcher<(string, byte[])>(WritePublishesAsync, maxBatch: 1000);
     }
 
     /// <inheritdoc />
@@ -115,7 +120,7 @@ public sealed partial class RedisTransport : ITransport
         var step = Options.StepFor(message.Properties.Priority);
         foreach (var queue in queues)
         {
-            await db.ListLeftPushAsync(Key(RedisKeys.QueueList(queue, step)), envelope).ConfigureAwait(false);
+            await _publishes.WriteAsync((Key(RedisKeys.QueueList(queue, step)), envelope)).ConfigureAwait(false);
         }
     }
 
@@ -214,10 +219,16 @@ public sealed partial class RedisTransport : ITransport
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        if (Interlocked.Exchange(ref _disposing, 1) == 1)
         {
             return;
         }
+
+        // Publishes and acks already asked for are sent before the connection closes.
+        await _publishes.DisposeAsync().ConfigureAwait(false);
+        await _acks.DisposeAsync().ConfigureAwait(false);
+
+        Volatile.Write(ref _disposed, 1);
 
         if (_connection.IsValueCreated)
         {
@@ -258,24 +269,117 @@ public sealed partial class RedisTransport : ITransport
     /// Records a delivery in kombu's ack emulation: <c>MULTI; ZADD unacked_index now tag; HSET unacked tag
     /// [envelope, exchange, routing_key]; EXEC</c> (kombu's QoS.append).
     /// </summary>
-    internal async Task AppendUnackedAsync(string tag, byte[] envelope, string exchange, string routingKey)
+    internal Task AppendUnackedAsync(string tag, byte[] envelope, string exchange, string routingKey) =>
+        RedisRetry.RunAsync(
+            async () =>
+            {
+                var db = await DatabaseAsync().ConfigureAwait(false);
+                var tran = db.CreateTransaction();
+                _ = tran.SortedSetAddAsync(Key(RedisKeys.UnackedIndex), tag, NowScore());
+                _ = tran.HashSetAsync(Key(RedisKeys.Unacked), tag, UnackedEntry(envelope, exchange, routingKey));
+                await tran.ExecuteAsync().ConfigureAwait(false);
+            },
+            Clock,
+            OnRetry);
+
+    /// <summary>
+    /// Ack, or reject without requeue: <c>HDEL unacked tags...</c> then <c>ZREM unacked_index tags...</c>, pipelined, for every
+    /// ack waiting when the previous batch came back (one round trip and two commands per batch under load). The
+    /// order needs no MULTI: an index entry left without its hash entry is only cleared by the next restore.
+    /// Waits out a restart.
+    /// </summary>
+    internal Task RemoveUnackedAsync(string tag) => _acks.WriteAsync(tag);
+
+    private Task WriteAcksAsync(IReadOnlyList<string> batch)
     {
-        var db = await DatabaseAsync().ConfigureAwait(false);
-        var tran = db.CreateTransaction();
-        _ = tran.SortedSetAddAsync(Key(RedisKeys.UnackedIndex), tag, NowScore());
-        _ = tran.HashSetAsync(Key(RedisKeys.Unacked), tag, UnackedEntry(envelope, exchange, routingKey));
-        await tran.ExecuteAsync().ConfigureAwait(false);
+        var tags = batch.Select(t => (RedisValue)t).ToArray();
+        return RedisRetry.RunAsync(
+            async () =>
+            {
+                var db = await DatabaseAsync().ConfigureAwait(false);
+                var hdel = db.HashDeleteAsync(Key(RedisKeys.Unacked), tags);
+                var zrem = db.SortedSetRemoveAsync(Key(RedisKeys.UnackedIndex), tags);
+                await Task.WhenAll(hdel, zrem).ConfigureAwait(false);
+            },
+            Clock,
+            OnRetry);
     }
 
-    /// <summary>Ack, or reject without requeue: <c>MULTI; ZREM unacked_index tag; HDEL unacked tag; EXEC</c>.</summary>
-    internal async Task RemoveUnackedAsync(string tag)
+    /// <summary>
+    /// kombu's publish, <c>LPUSH list envelope</c>, for every publish waiting when the previous batch came back: consecutive
+    /// envelopes for one list go in one <c>LPUSH list e1 e2 ...</c>, which leaves the list exactly as single LPUSHes in that
+    /// order would (e1 is consumed first).
+    /// </summary>
+    private async Task WritePublishesAsync(IReadOnlyList<(string List, byte[] Envelope)> batch)
     {
         var db = await DatabaseAsync().ConfigureAwait(false);
-        var tran = db.CreateTransaction();
-        _ = tran.SortedSetRemoveAsync(Key(RedisKeys.UnackedIndex), tag);
-        _ = tran.HashDeleteAsync(Key(RedisKeys.Unacked), tag);
-        await tran.ExecuteAsync().ConfigureAwait(false);
+        var pushes = new List<Task>();
+        for (var i = 0; i < batch.Count;)
+        {
+            var list = batch[i].List;
+            var run = i;
+            while (run < batch.Count && string.Equals(batch[run].List, list, StringComparison.Ordinal))
+            {
+                run++;
+            }
+
+            pushes.Add(run - i == 1
+                ? db.ListLeftPushAsync(list, batch[i].Envelope)
+                : db.ListLeftPushAsync(list, [.. Enumerable.Range(i, run - i).Select(k => (RedisValue)batch[k].Envelope)]));
+            i = run;
+        }
+
+        await Task.WhenAll(pushes).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Pops up to <paramref name="count"/> messages from <paramref name="lists"/> (in order) and records them as unacked in
+    /// one atomic script (<see cref="RedisKeys.PopBatchScript"/>). Returns [list, element, tag] triples.
+    /// </summary>
+    internal async Task<RedisResult[]> PopBatchAsync(IReadOnlyList<string> lists, IReadOnlyList<string> queues, int queuesPerStep, int count)
+    {
+        var keys = new RedisKey[(lists.Count * 2) + 2];
+        for (var i = 0; i < lists.Count; i++)
+        {
+            keys[i] = lists[i];
+            keys[lists.Count + i] = Key(RedisKeys.DeadLetterList(queues[i]));
+        }
+
+        keys[^2] = Key(RedisKeys.Unacked);
+        keys[^1] = Key(RedisKeys.UnackedIndex);
+        var db = await DatabaseAsync().ConfigureAwait(false);
+        var result = await db.ScriptEvaluateAsync(RedisKeys.PopBatchScript, keys, [count, NowScore(), queuesPerStep]).ConfigureAwait(false);
+        return (RedisResult[])result!;
+    }
+
+    /// <summary>
+    /// Moves a held message aside: <c>MULTI; LPUSH _celeriac.dead.&lt;queue&gt; raw; ZREM unacked_index tag; HDEL unacked tag;
+    /// EXEC</c>, so it is in exactly one place at every moment.
+    /// </summary>
+    internal Task DeadLetterAsync(string tag, string queue, byte[] raw) =>
+        RedisRetry.RunAsync(
+            async () =>
+            {
+                var db = await DatabaseAsync().ConfigureAwait(false);
+                var tran = db.CreateTransaction();
+                _ = tran.ListLeftPushAsync(Key(RedisKeys.DeadLetterList(queue)), raw);
+                _ = tran.SortedSetRemoveAsync(Key(RedisKeys.UnackedIndex), tag);
+                _ = tran.HashDeleteAsync(Key(RedisKeys.Unacked), tag);
+                await tran.ExecuteAsync().ConfigureAwait(false);
+            },
+            Clock,
+            OnRetry);
+
+    /// <summary>Puts a popped element that is not a readable envelope straight into the queue's dead-letter list.</summary>
+    internal Task PushDeadAsync(string queue, byte[] raw) =>
+        RedisRetry.RunAsync(
+            async () =>
+            {
+                var db = await DatabaseAsync().ConfigureAwait(false);
+                await db.ListLeftPushAsync(Key(RedisKeys.DeadLetterList(queue)), raw).ConfigureAwait(false);
+            },
+            Clock,
+            OnRetry);
 
     /// <summary>Refreshes the <c>unacked_index</c> score of messages still held (ZADD XX: never resurrects a settled one).</summary>
     internal async Task RenewAsync(IReadOnlyCollection<string> tags)
@@ -310,9 +414,12 @@ public sealed partial class RedisTransport : ITransport
         byte[]? restored = null;
         IReadOnlyList<string> queues = [];
         var step = 0;
+        (byte[] Raw, string List)? dead = null;
+        (byte[] Envelope, string Exchange, string RoutingKey)? entry = null;
         try
         {
-            var (envelope, exchange, routingKey) = ReadUnackedEntry(payload!);
+            entry = ReadUnackedEntry(payload!);
+            var (envelope, exchange, routingKey) = entry.Value;
             var decoded = KombuEnvelope.Decode(envelope);
             restored = (decoded with { Redelivered = true }).Encode();
             queues = exchange.Length == 0 ? [routingKey] : await LookupAsync(db, exchange, routingKey).ConfigureAwait(false);
@@ -322,8 +429,12 @@ public sealed partial class RedisTransport : ITransport
         }
         catch (Exception ex) when (ex is JsonException or MessageDecodeException or InvalidOperationException or IndexOutOfRangeException)
         {
-            // kombu logs "Could not restore message" and drops it from the indices.
-            LogRestoreUnreadable(ex, tag);
+            // kombu logs "Could not restore message" and drops it; we keep it in a dead-letter list: the envelope in its
+            // queue's list when the entry was readable, else the whole entry in _celeriac.dead.unacked.
+            dead = entry is { } e
+                ? (e.Envelope, Key(RedisKeys.DeadLetterList(e.RoutingKey)))
+                : ((byte[])payload!, Key(RedisKeys.DeadLetterList(RedisKeys.Unacked)));
+            LogRestoreUnreadable(ex, tag, dead.Value.List);
         }
 
         var tran = db.CreateTransaction();
@@ -337,6 +448,10 @@ public sealed partial class RedisTransport : ITransport
                 var list = Key(RedisKeys.QueueList(queue, step));
                 _ = leftmost ? tran.ListLeftPushAsync(list, restored) : tran.ListRightPushAsync(list, restored);
             }
+        }
+        else if (dead is { } d)
+        {
+            _ = tran.ListLeftPushAsync(d.List, d.Raw);
         }
 
         return await tran.ExecuteAsync().ConfigureAwait(false) && restored is not null && queues.Count > 0;
@@ -523,8 +638,13 @@ public sealed partial class RedisTransport : ITransport
     [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Restored {Count} unacknowledged messages older than the visibility timeout ({Seconds}s)")]
     private partial void LogRestored(int count, double seconds);
 
-    [LoggerMessage(EventId = 402, Level = LogLevel.Error, Message = "Could not restore unacknowledged message {Tag}: its stored entry is unreadable; dropped")]
-    private partial void LogRestoreUnreadable(Exception ex, string tag);
+    [LoggerMessage(EventId = 402, Level = LogLevel.Error, Message = "Could not restore unacknowledged message {Tag}: its stored entry is unreadable; moved to the dead-letter list {List}")]
+    private partial void LogRestoreUnreadable(Exception ex, string tag, string list);
+
+    private void OnRetry(Exception ex, int attempt) => LogWaitingForBroker(ex.Message, attempt);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Redis is unavailable ({Reason}); retrying the write, attempt {Attempt}")]
+    private partial void LogWaitingForBroker(string reason, int attempt);
 
     [LoggerMessage(EventId = 403, Level = LogLevel.Debug, Message = "Closing the Redis connection failed")]
     private partial void LogCloseFailed(Exception ex);

@@ -44,6 +44,13 @@ internal sealed class Admission
 
     public async ValueTask AdmitAsync(IDelivery delivery, ITransportConsumer consumer, CancellationToken shutdown)
     {
+        if (delivery is IDeadLetterDelivery { DecodeError: { } undecodable })
+        {
+            // The transport could not read the envelope and has moved it aside already.
+            await RejectInvalidAsync(delivery, undecodable).ConfigureAwait(false);
+            return;
+        }
+
         TaskMessage message;
         try
         {
@@ -57,11 +64,19 @@ internal sealed class Admission
 
         if (!_app.Tasks.TryGet(message.Headers.Task, out var definition))
         {
-            _logger.Unregistered(message.Headers.Task, message.Headers.Id);
+            if (delivery is IDeadLetterDelivery dead)
+            {
+                _logger.UnregisteredDeadLettered(message.Headers.Task, dead.DeadLetterDestination, message.Headers.Id);
+            }
+            else
+            {
+                _logger.Unregistered(message.Headers.Task, message.Headers.Id);
+            }
+
             var notRegistered = CeleryExceptions.NotRegistered(message.Headers.Task);
             await _results.StoreRawAsync(message.Headers.Id, TaskStates.Failure, notRegistered).ConfigureAwait(false);
             await _events.TaskAsync(Events.EventNames.TaskFailed, new JsonObject { ["uuid"] = message.Headers.Id, ["exception"] = notRegistered.ToString(), ["traceback"] = null }).ConfigureAwait(false);
-            await SafeRejectAsync(delivery, message.Headers.Id).ConfigureAwait(false);
+            await SetAsideAsync(delivery, message.Headers.Id).ConfigureAwait(false);
             return;
         }
 
@@ -148,21 +163,40 @@ internal sealed class Admission
 
     private async ValueTask RejectInvalidAsync(IDelivery delivery, MessageDecodeException ex)
     {
-        _logger.InvalidMessage(delivery.Queue, ex.Message, ex.TaskId);
+        if (delivery is IDeadLetterDelivery dead)
+        {
+            _logger.InvalidMessageDeadLettered(delivery.Queue, ex.Message, dead.DeadLetterDestination, ex.TaskId);
+        }
+        else
+        {
+            _logger.InvalidMessage(delivery.Queue, ex.Message, ex.TaskId);
+        }
+
         if (ex.TaskId is { } id)
         {
             var info = ex is ContentRefusedException ? CeleryExceptions.ContentDisallowed(ex.Message) : CeleryExceptions.InvalidTask(ex.Message);
             await _results.StoreRawAsync(id, TaskStates.Failure, info).ConfigureAwait(false);
         }
 
-        await SafeRejectAsync(delivery, ex.TaskId).ConfigureAwait(false);
+        await SetAsideAsync(delivery, ex.TaskId).ConfigureAwait(false);
     }
 
-    private async ValueTask SafeRejectAsync(IDelivery delivery, string? id)
+    /// <summary>
+    /// What cannot run is moved to the queue's dead-letter store where the transport has one (Redis), so nothing is
+    /// lost; elsewhere it is rejected without requeue, as Celery does.
+    /// </summary>
+    private async ValueTask SetAsideAsync(IDelivery delivery, string? id)
     {
         try
         {
-            await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
+            if (delivery is IDeadLetterDelivery dead)
+            {
+                await dead.DeadLetterAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

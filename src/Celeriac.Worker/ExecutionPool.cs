@@ -9,7 +9,9 @@ namespace Celeriac.Worker;
 /// </summary>
 internal sealed class ExecutionPool : IDisposable
 {
-    private readonly Channel<WorkerRequest> _ready = Channel.CreateUnbounded<WorkerRequest>(new UnboundedChannelOptions { SingleReader = true });
+    // Synchronous continuations: Enqueue runs the dispatch loop on the caller's thread (it only starts the run, which
+    // yields at once), instead of waking another thread per request.
+    private readonly Channel<WorkerRequest> _ready = Channel.CreateUnbounded<WorkerRequest>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly SemaphoreSlim _slots;
     private readonly TaskRunner _runner;
     private readonly ConcurrentDictionary<Task, byte> _running = new();

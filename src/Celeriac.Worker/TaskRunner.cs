@@ -61,13 +61,12 @@ internal sealed partial class TaskRunner
         _state.Active[r.Id] = r;
         var started = Stopwatch.GetTimestamp();
         var settle = Settle.Ack;
+
+        // Celery acks when execution starts, not on receipt: prefetched messages stay unacked. The ack is sent as the
+        // task starts and awaited when it ends, so its round trip overlaps the task instead of delaying it.
+        var earlyAck = acksLate ? ValueTask.CompletedTask : SafeAckAsync(r);
         try
         {
-            if (!acksLate)
-            {
-                // Celery acks when execution starts, not on receipt: prefetched messages stay unacked.
-                await SafeAckAsync(r).ConfigureAwait(false);
-            }
 
             await _events.TaskAsync(EventNames.TaskStarted, new JsonObject { ["uuid"] = request.Id }).ConfigureAwait(false);
             if (settings.TrackStarted ?? taskDefaults.TrackStarted)
@@ -140,6 +139,7 @@ internal sealed partial class TaskRunner
             r.Cancellation = null;
             _state.Active.TryRemove(r.Id, out _);
             _state.Done(request.TaskName);
+            await earlyAck.ConfigureAwait(false);
             await SettleAsync(r, acksLate, settle).ConfigureAwait(false);
         }
     }

@@ -64,4 +64,10 @@ internal static partial class WorkerLog
 
     [LoggerMessage(EventId = 1018, Level = LogLevel.Error, Message = "Task {Name}[{Id}] could not be retried: publishing the retry failed")]
     public static partial void RetryPublishFailed(this ILogger logger, string name, string id, Exception error);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Received invalid task message from queue '{Queue}': {Reason}. The message was moved to the dead-letter list '{List}'. id={Id}")]
+    public static partial void InvalidMessageDeadLettered(this ILogger logger, string queue, string reason, string list, string? id);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Received unregistered task of type '{Name}'. The message was moved to the dead-letter list '{List}'. Did you remember to register the task (app.Task or [CeleriacTask]) and is the name the same on both sides? id={Id}")]
+    public static partial void UnregisteredDeadLettered(this ILogger logger, string name, string list, string? id);
 }

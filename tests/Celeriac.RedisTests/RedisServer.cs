@@ -6,16 +6,23 @@ using StackExchange.Redis;
 namespace Celeriac.RedisTests;
 
 /// <summary>
-/// A private <c>redis-server</c> per test class: loopback only, a free port, no persistence, killed by PID at the end.
+/// A private <c>redis-server</c> per test class: loopback only, a free port, no persistence (AOF in
+/// <see cref="AofRedisServer"/>), killed by PID at the end.
 /// A missing binary fails the tests (scripts/test installs it); it never skips them silently.
 /// </summary>
-public sealed class RedisServer : IAsyncLifetime
+public class RedisServer : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("celeriac-redis-").FullName;
     private Process? _process;
     private ConnectionMultiplexer? _admin;
 
     public int Port { get; private set; }
+
+    /// <summary>The server process's id (it changes with each restart).</summary>
+    public int Pid => _process?.Id ?? 0;
+
+    /// <summary>Whether the server keeps an append-only file (<c>appendfsync always</c>), so a restart keeps every acknowledged write.</summary>
+    protected virtual bool AppendOnly => false;
 
     /// <summary>The URL of database <paramref name="db"/>.</summary>
     public string Url(int db = 0) => $"redis://127.0.0.1:{Port}/{db}";
@@ -42,7 +49,7 @@ public sealed class RedisServer : IAsyncLifetime
 
     public Task InitializeAsync() => StartAsync(fixedPort: null);
 
-    /// <summary>Kills the server (SIGKILL, data gone) and starts a fresh one on the same port: a broker outage.</summary>
+    /// <summary>Kills the server by PID (SIGKILL: data gone, unless <see cref="AppendOnly"/>) and starts it again on the same port: a broker outage.</summary>
     public async Task RestartAsync(TimeSpan down)
     {
         Kill();
@@ -62,7 +69,8 @@ public sealed class RedisServer : IAsyncLifetime
                 RedirectStandardError = true,
                 WorkingDirectory = _dir,
             };
-            foreach (var arg in new[] { "--bind", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", string.Empty, "--appendonly", "no", "--dir", _dir })
+            var persistence = AppendOnly ? new[] { "--appendonly", "yes", "--appendfsync", "always" } : ["--appendonly", "no"];
+            foreach (var arg in new[] { "--bind", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", string.Empty, "--dir", _dir }.Concat(persistence))
             {
                 start.ArgumentList.Add(arg);
             }
@@ -90,7 +98,7 @@ public sealed class RedisServer : IAsyncLifetime
     /// <summary>Empties every database: each test starts on an empty server (tests of a class run one at a time).</summary>
     public void FlushAll() => Admin.GetServer("127.0.0.1", Port).FlushAllDatabases();
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_admin is not null)
         {
@@ -169,4 +177,10 @@ public sealed class RedisServer : IAsyncLifetime
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>A <see cref="RedisServer"/> with AOF on (<c>appendfsync always</c>): what was acknowledged survives a SIGKILL.</summary>
+public sealed class AofRedisServer : RedisServer
+{
+    protected override bool AppendOnly => true;
 }

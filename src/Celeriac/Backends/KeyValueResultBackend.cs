@@ -36,7 +36,8 @@ public abstract class KeyValueResultBackend : IResultBackend
     public static string TaskKey(string taskId) => TaskKeyPrefix + taskId;
 
     /// <inheritdoc />
-    public async ValueTask StoreAsync(ResultMeta meta, CancellationToken cancellationToken = default)
+    /// <remarks>Read, then write unless a SUCCESS is stored (Celery's rule); a backend that can do both in one step overrides this.</remarks>
+    public virtual async ValueTask StoreAsync(ResultMeta meta, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(meta);
         var key = TaskKey(meta.TaskId);

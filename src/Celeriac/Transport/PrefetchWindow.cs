@@ -44,13 +44,21 @@ public sealed class PrefetchWindow
     public void Released() => _changed.Pulse();
 
     /// <summary>Returns when there is room for one more delivery.</summary>
-    public async Task WaitForRoomAsync(CancellationToken cancellationToken)
+    public Task WaitForRoomAsync(CancellationToken cancellationToken) => WaitForRoomAsync(1, cancellationToken);
+
+    /// <summary>
+    /// Waits until at least <paramref name="atLeast"/> more messages may be taken (or the window is empty), so that a
+    /// consumer that fetches in batches fetches several at once instead of one per settled message.
+    /// </summary>
+    public async Task WaitForRoomAsync(int atLeast, CancellationToken cancellationToken)
     {
         while (true)
         {
             // Take the wake-up before looking, so a release between the look and the wait is not missed.
             var changed = _changed.NextPulse;
-            if (HasRoom)
+            var limit = Limit;
+            var outstanding = _outstanding();
+            if (limit == 0 || outstanding == 0 || limit - outstanding >= Math.Min(atLeast, limit))
             {
                 return;
             }
