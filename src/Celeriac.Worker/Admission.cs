@@ -59,7 +59,7 @@ internal sealed class Admission
         {
             _logger.Unregistered(message.Headers.Task, message.Headers.Id);
             var notRegistered = CeleryExceptions.NotRegistered(message.Headers.Task);
-            await _results.StoreRawAsync(message.Headers.Id, TaskStates.Failure, notRegistered).ConfigureAwait(false);
+            await _results.StoreRawAsync(message.Headers.Id, TaskStates.Failure, notRegistered, properties: delivery.Message.Properties).ConfigureAwait(false);
             await _events.TaskAsync(Events.EventNames.TaskFailed, new JsonObject { ["uuid"] = message.Headers.Id, ["exception"] = notRegistered.ToString(), ["traceback"] = null }).ConfigureAwait(false);
             await SafeRejectAsync(delivery, message.Headers.Id).ConfigureAwait(false);
             return;
@@ -152,7 +152,7 @@ internal sealed class Admission
         if (ex.TaskId is { } id)
         {
             var info = ex is ContentRefusedException ? CeleryExceptions.ContentDisallowed(ex.Message) : CeleryExceptions.InvalidTask(ex.Message);
-            await _results.StoreRawAsync(id, TaskStates.Failure, info).ConfigureAwait(false);
+            await _results.StoreRawAsync(id, TaskStates.Failure, info, properties: delivery.Message.Properties).ConfigureAwait(false);
         }
 
         await SafeRejectAsync(delivery, ex.TaskId).ConfigureAwait(false);
