@@ -118,20 +118,40 @@ public sealed partial class AmqpTransport : ITransport
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(exchange);
         ArgumentNullException.ThrowIfNull(routingKey);
-        var properties = AmqpMessages.ToProperties(message);
+        var properties = new PyAmqpProperties(message);
         var mandatory = IsMandatory(exchange);
-        try
-        {
-            await RunAsync(
-                _publisher,
-                exchange.Length == 0 ? $"publish to queue '{routingKey}'" : $"publish to exchange '{exchange}' with routing key '{routingKey}'",
-                (channel, ct) => channel.BasicPublishAsync(exchange, routingKey, mandatory, properties, message.Body, ct),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (AmqpBrokerException ex) when (ex.InnerException is PublishException { IsReturn: true })
-        {
-            throw new UnroutableMessageException(exchange, routingKey, $"{AmqpLiterals.NoRoute} NO_ROUTE");
-        }
+        await RunAsync(
+            _publisher,
+            exchange.Length == 0 ? $"publish to queue '{routingKey}'" : $"publish to exchange '{exchange}' with routing key '{routingKey}'",
+            async (channel, ct) =>
+            {
+                var confirms = _publisher.Confirms!;
+                Task confirmed;
+                await _publisher.PublishLock.WaitAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    var sequence = await channel.GetNextPublishSequenceNumberAsync(ct).ConfigureAwait(false);
+                    confirmed = confirms.Register(sequence, exchange, routingKey, message.Properties.CorrelationId);
+                    try
+                    {
+                        await channel.BasicPublishAsync(exchange, routingKey, mandatory, properties, message.Body, ct).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        confirms.Forget(sequence);
+                        throw;
+                    }
+                }
+                finally
+                {
+                    _publisher.PublishLock.Release();
+                }
+
+                // Outside the lock: publishes pipeline, each waits for its own confirm.
+                await confirmed.WaitAsync(ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -312,20 +332,13 @@ public sealed partial class AmqpTransport : ITransport
     internal async Task<IChannel> CreateChannelAsync(bool confirms, CancellationToken cancellationToken)
     {
         var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var options = new CreateChannelOptions(publisherConfirmationsEnabled: confirms, publisherConfirmationTrackingEnabled: confirms);
+        var options = new CreateChannelOptions(publisherConfirmationsEnabled: confirms, publisherConfirmationTrackingEnabled: false);
         return await connection.CreateChannelAsync(options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs an operation on the admin channel; see <see cref="RunAsync{T}(ChannelSlot, string, Func{IChannel, CancellationToken, Task{T}}, CancellationToken)"/>.</summary>
     internal Task RunAsync(string what, Func<IChannel, CancellationToken, Task> operation, CancellationToken cancellationToken) =>
         RunAsync(_admin, what, async (channel, ct) =>
-        {
-            await operation(channel, ct).ConfigureAwait(false);
-            return true;
-        }, cancellationToken);
-
-    internal Task RunAsync(ChannelSlot slot, string what, Func<IChannel, CancellationToken, ValueTask> operation, CancellationToken cancellationToken) =>
-        RunAsync(slot, what, async (channel, ct) =>
         {
             await operation(channel, ct).ConfigureAwait(false);
             return true;
@@ -351,10 +364,6 @@ public sealed partial class AmqpTransport : ITransport
             {
                 channel = await slot.GetAsync(deadline, cancellationToken).ConfigureAwait(false);
                 return await operation(channel, cancellationToken).ConfigureAwait(false);
-            }
-            catch (PublishException ex)
-            {
-                throw new AmqpBrokerException(ex.IsReturn ? $"cannot {what}: the broker returned it unroutable" : $"cannot {what}: the broker refused it (basic.nack)", ex.IsReturn ? AmqpLiterals.NoRoute : 0, ex);
             }
             catch (Exception ex) when (IsChannelError(ex, out var code, out var text))
             {

@@ -20,6 +20,12 @@ internal sealed class ChannelSlot : IAsyncDisposable
         _confirms = confirms;
     }
 
+    /// <summary>The confirm tracker of the current channel (publishing slot only).</summary>
+    public ConfirmTracker? Confirms { get; private set; }
+
+    /// <summary>Serializes taking a sequence number and sending the publish, so numbers and frames stay in order.</summary>
+    public SemaphoreSlim PublishLock { get; } = new(1, 1);
+
     public async ValueTask<IChannel> GetAsync(DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         if (_channel is { IsOpen: true } open)
@@ -55,8 +61,10 @@ internal sealed class ChannelSlot : IAsyncDisposable
                     await DisposeQuietlyAsync(closed).ConfigureAwait(false);
                 }
 
-                _channel = await _transport.CreateChannelAsync(_confirms, cancellationToken).ConfigureAwait(false);
-                return _channel;
+                var channel = await _transport.CreateChannelAsync(_confirms, cancellationToken).ConfigureAwait(false);
+                Confirms = _confirms ? new ConfirmTracker(channel) : null;
+                _channel = channel;
+                return channel;
             }
         }
         finally
@@ -74,6 +82,7 @@ internal sealed class ChannelSlot : IAsyncDisposable
         }
 
         _gate.Dispose();
+        PublishLock.Dispose();
     }
 
     private static async Task DisposeQuietlyAsync(IChannel channel)
