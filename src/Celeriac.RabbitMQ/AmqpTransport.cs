@@ -367,7 +367,12 @@ public sealed partial class AmqpTransport : ITransport
             }
             catch (Exception ex) when (IsChannelError(ex, out var code, out var text))
             {
-                throw new AmqpBrokerException($"RabbitMQ refused to {what} on {Endpoint.Redacted}: {code} {text}{Hint(code)}", code, ex);
+                throw new AmqpBrokerException(
+                    code == AmqpLiterals.NotAllowed
+                        ? $"RabbitMQ at {Endpoint.Redacted} refused user '{Endpoint.UserName}' access to vhost '{Endpoint.VirtualHost}' ({code} {text}){Hint(code)}"
+                        : $"RabbitMQ refused to {what} on {Endpoint.Redacted}: {code} {text}{Hint(code)}",
+                    code,
+                    ex);
             }
             catch (Exception ex) when (IsConnectionLoss(ex) && !cancellationToken.IsCancellationRequested)
             {
@@ -461,6 +466,7 @@ public sealed partial class AmqpTransport : ITransport
     {
         AmqpLiterals.PreconditionFailed => " — the entity exists with other flags or arguments; declare it exactly as the other peers do (see docs/user-guide.md, RabbitMQ), or delete it",
         AmqpLiterals.AccessRefused => " — the user lacks permission; grant it with 'rabbitmqctl set_permissions -p <vhost> <user> \".*\" \".*\" \".*\"'",
+        AmqpLiterals.NotAllowed => " — grant it with 'rabbitmqctl set_permissions -p <vhost> <user> \".*\" \".*\" \".*\"'",
         AmqpLiterals.NotFound => " — it does not exist; declare it first",
         AmqpLiterals.ResourceLocked => " — an exclusive queue of another connection",
         _ => string.Empty,
