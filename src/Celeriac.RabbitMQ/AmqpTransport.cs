@@ -389,13 +389,17 @@ public sealed partial class AmqpTransport : ITransport
         }
     }
 
-    /// <summary>The AMQP queue arguments kombu derives from the queue options (integers as py-amqp writes them).</summary>
+    /// <summary>
+    /// The AMQP queue arguments kombu derives from the queue options, in kombu's order (the queue's own arguments such
+    /// as <c>x-queue-type</c>, then <c>x-expires</c>, <c>x-message-ttl</c>, <c>x-max-priority</c>), integers as py-amqp
+    /// writes them. Source: kombu/common.py (to_rabbitmq_queue_arguments).
+    /// </summary>
     internal static Dictionary<string, object?>? QueueArguments(QueueDeclaration queue)
     {
         var arguments = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (queue.MessageTtl is { } ttl)
+        if (queue.QueueType is { } type)
         {
-            arguments[AmqpLiterals.MessageTtl] = AmqpHeaders.ToField(System.Text.Json.Nodes.JsonValue.Create((long)ttl.TotalMilliseconds));
+            arguments[AmqpLiterals.QueueType] = type;
         }
 
         if (queue.Expires is { } expires)
@@ -403,14 +407,14 @@ public sealed partial class AmqpTransport : ITransport
             arguments[AmqpLiterals.Expires] = AmqpHeaders.ToField(System.Text.Json.Nodes.JsonValue.Create((long)expires.TotalMilliseconds));
         }
 
+        if (queue.MessageTtl is { } ttl)
+        {
+            arguments[AmqpLiterals.MessageTtl] = AmqpHeaders.ToField(System.Text.Json.Nodes.JsonValue.Create((long)ttl.TotalMilliseconds));
+        }
+
         if (queue.MaxPriority is { } max)
         {
             arguments[AmqpLiterals.MaxPriority] = max;
-        }
-
-        if (queue.QueueType is { } type)
-        {
-            arguments[AmqpLiterals.QueueType] = type;
         }
 
         return arguments.Count == 0 ? null : arguments;
