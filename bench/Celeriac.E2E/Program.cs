@@ -11,7 +11,7 @@ var arguments = Args.Parse(args);
 var options = new CeleriacOptions
 {
     BrokerUrl = arguments.Broker,
-    ResultBackend = arguments.Backend ?? arguments.Broker,
+    ResultBackend = arguments.Backend ?? DefaultBackend(arguments.Broker),
     Worker = new WorkerOptions { Concurrency = arguments.Concurrency },
 };
 await using var app = new CeleriacApp(options, Transports.Register(new CeleriacServices()));
@@ -73,6 +73,9 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
     round trip p99    {Percentile(rtts, 0.99):F2} ms
     peak RSS          {self.PeakWorkingSet64 / (1024 * 1024)} MiB (client and worker in one process)
     """));
+
+// An AMQP broker is no result store: Celery's pairing is the rpc:// backend (results as messages to the client).
+static string DefaultBackend(string broker) => broker.StartsWith("amqp", StringComparison.OrdinalIgnoreCase) || broker.StartsWith("pyamqp", StringComparison.OrdinalIgnoreCase) ? "rpc://" : broker;
 
 static double Median(List<double> values) => Percentile([.. values.Order()], 0.5);
 

@@ -3,9 +3,9 @@ using Celeriac.Protocol;
 using Celeriac.Transport;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
-using ExchangeType = Celeriac.Transport.ExchangeType;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
+using ExchangeType = Celeriac.Transport.ExchangeType;
 
 namespace Celeriac.RabbitMQ;
 
