@@ -47,6 +47,9 @@ public sealed class AmqpTopologyTests : IClassFixture<AmqpVhost>
         var consumers = await ListAsync("list_consumers", "queue_name", "ack_required");
         Assert.Contains("celery\ttrue", consumers);
         Assert.Equal(16, await GlobalPrefetchOfChannelConsumingAsync("celery"));
+
+        // Heartbeats on: Celery's broker_heartbeat (120 s) against RabbitMQ's 60 s gives the lower, as py-amqp negotiates.
+        Assert.All(await ListAsync("list_connections", "timeout"), timeout => Assert.Equal("60", timeout));
     }
 
     [Fact]
