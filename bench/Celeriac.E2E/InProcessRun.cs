@@ -17,7 +17,7 @@ internal static class InProcessRun
         var options = new CeleriacOptions
         {
             BrokerUrl = broker,
-            ResultBackend = arguments.Backend ?? broker,
+            ResultBackend = arguments.Backend ?? DefaultBackend(broker),
             Worker = new WorkerOptions { Concurrency = arguments.Concurrency },
         };
         await using var app = new CeleriacApp(options, Transports.Register(new CeleriacServices()));
@@ -79,4 +79,8 @@ internal static class InProcessRun
     private static double Median(List<double> values) => Percentile([.. values.Order()], 0.5);
 
     private static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Count - 1, Math.Floor(p * sorted.Count))];
+
+    // An AMQP broker is no result store: Celery's pairing is the rpc:// backend (results as messages to the client).
+    private static string DefaultBackend(string broker) =>
+        broker.StartsWith("amqp", StringComparison.OrdinalIgnoreCase) || broker.StartsWith("pyamqp", StringComparison.OrdinalIgnoreCase) ? "rpc://" : broker;
 }

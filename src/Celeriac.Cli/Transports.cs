@@ -1,3 +1,4 @@
+using Celeriac.RabbitMQ;
 using Celeriac.Redis;
 using Celeriac.Sqlite;
 
@@ -10,6 +11,6 @@ public static class Transports
     public static CeleriacServices Register(CeleriacServices services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return services.AddSqlite().AddRedis();
+        return services.AddSqlite().AddRedis().AddRabbitMQ();
     }
 }

@@ -27,7 +27,7 @@ public static class CeleriacConfiguration
         CelerySettings.ResultSerializer, CelerySettings.AcceptContent, CelerySettings.TaskAcksLate,
         CelerySettings.TaskRejectOnWorkerLost, CelerySettings.TaskTrackStarted, CelerySettings.TaskIgnoreResult,
         CelerySettings.TaskDefaultRetryDelay, CelerySettings.TaskMaxRetries, CelerySettings.TaskTimeLimit,
-        CelerySettings.TaskSoftTimeLimit, CelerySettings.TaskDefaultPriority, CelerySettings.WorkerConcurrency,
+        CelerySettings.TaskSoftTimeLimit, CelerySettings.TaskDefaultPriority, CelerySettings.TaskQueueMaxPriority, CelerySettings.TaskDefaultQueueType, CelerySettings.WorkerConcurrency,
         CelerySettings.WorkerPrefetchMultiplier, CelerySettings.WorkerHostname, CelerySettings.WorkerQueues,
         CelerySettings.WorkerShutdownTimeout, CelerySettings.WorkerSendTaskEvents, CelerySettings.WorkerDisableRateLimits, CelerySettings.WorkerStateDb, CelerySettings.BeatSchedule,
         CelerySettings.TaskSendSentEvent,
@@ -82,6 +82,8 @@ public static class CeleriacConfiguration
                 SoftTimeLimit = r.Seconds(CelerySettings.TaskSoftTimeLimit) ?? o.Task.SoftTimeLimit,
                 DefaultPriority = r.Int(CelerySettings.TaskDefaultPriority) ?? o.Task.DefaultPriority,
                 SendSentEvent = r.Bool(CelerySettings.TaskSendSentEvent) ?? o.Task.SendSentEvent,
+                QueueMaxPriority = r.Int(CelerySettings.TaskQueueMaxPriority) ?? o.Task.QueueMaxPriority,
+                DefaultQueueType = r.String(CelerySettings.TaskDefaultQueueType) ?? o.Task.DefaultQueueType,
             },
             Worker = o.Worker with
             {

@@ -31,6 +31,8 @@ public static class CelerySettings
     public const string TaskTimeLimit = "task_time_limit";
     public const string TaskSoftTimeLimit = "task_soft_time_limit";
     public const string TaskDefaultPriority = "task_default_priority";
+    public const string TaskQueueMaxPriority = "task_queue_max_priority";
+    public const string TaskDefaultQueueType = "task_default_queue_type";
     public const string WorkerConcurrency = "worker_concurrency";
     public const string WorkerPrefetchMultiplier = "worker_prefetch_multiplier";
     public const string WorkerHostname = "worker_hostname";

@@ -50,6 +50,15 @@ public sealed record ResultMeta
     /// <summary>result_extended: the queue (delivery routing key).</summary>
     public string? Queue { get; init; }
 
+    /// <summary>
+    /// Where an <c>rpc://</c> backend sends this state: the request's <c>reply_to</c> (the client's reply queue).
+    /// Not part of the stored meta; other backends ignore it.
+    /// </summary>
+    public string? ReplyTo { get; init; }
+
+    /// <summary>The request's <c>correlation_id</c> (the task id unless set), which tags an <c>rpc://</c> reply. Not stored.</summary>
+    public string? CorrelationId { get; init; }
+
     /// <summary>Fields this record does not name (stamps, future additions), kept on re-encode.</summary>
     public JsonObject? Extra { get; init; }
 

@@ -74,7 +74,7 @@ internal sealed class Admission
             }
 
             var notRegistered = CeleryExceptions.NotRegistered(message.Headers.Task);
-            await _results.StoreRawAsync(message.Headers.Id, TaskStates.Failure, notRegistered).ConfigureAwait(false);
+            await _results.StoreRawAsync(message.Headers.Id, TaskStates.Failure, notRegistered, properties: delivery.Message.Properties).ConfigureAwait(false);
             await _events.TaskAsync(Events.EventNames.TaskFailed, new JsonObject { ["uuid"] = message.Headers.Id, ["exception"] = notRegistered.ToString(), ["traceback"] = null }).ConfigureAwait(false);
             await SetAsideAsync(delivery, message.Headers.Id).ConfigureAwait(false);
             return;
@@ -175,7 +175,7 @@ internal sealed class Admission
         if (ex.TaskId is { } id)
         {
             var info = ex is ContentRefusedException ? CeleryExceptions.ContentDisallowed(ex.Message) : CeleryExceptions.InvalidTask(ex.Message);
-            await _results.StoreRawAsync(id, TaskStates.Failure, info).ConfigureAwait(false);
+            await _results.StoreRawAsync(id, TaskStates.Failure, info, properties: delivery.Message.Properties).ConfigureAwait(false);
         }
 
         await SetAsideAsync(delivery, ex.TaskId).ConfigureAwait(false);

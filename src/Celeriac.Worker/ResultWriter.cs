@@ -42,6 +42,8 @@ internal sealed class ResultWriter
             Worker = extended ? _hostname : null,
             Retries = extended ? request.Retries : null,
             Queue = extended ? request.RoutingKey : null,
+            ReplyTo = request.Message.Properties.ReplyTo,
+            CorrelationId = request.Message.Properties.CorrelationId,
         };
     }
 
@@ -73,7 +75,7 @@ internal sealed class ResultWriter
     }
 
     /// <summary>Stores a state for a message that could not become a request (no definition, bad body).</summary>
-    public async ValueTask StoreRawAsync(string taskId, string status, ExceptionInfo error, string? traceback = null)
+    public async ValueTask StoreRawAsync(string taskId, string status, ExceptionInfo error, string? traceback = null, MessageProperties? properties = null)
     {
         try
         {
@@ -85,6 +87,8 @@ internal sealed class ResultWriter
                 Traceback = traceback,
                 Children = [],
                 DateDone = _app.TimeProvider.GetUtcNow().UtcDateTime,
+                ReplyTo = properties?.ReplyTo,
+                CorrelationId = properties?.CorrelationId,
             }).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

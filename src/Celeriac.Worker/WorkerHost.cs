@@ -121,7 +121,7 @@ public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
             foreach (var queue in Queues)
             {
                 await transport.DeclareExchangeAsync(new ExchangeDeclaration(queue), cancellationToken).ConfigureAwait(false);
-                await transport.DeclareQueueAsync(new QueueDeclaration(queue), cancellationToken).ConfigureAwait(false);
+                await transport.DeclareQueueAsync(QueueDeclaration.ForTasks(queue, _app.Options.Task), cancellationToken).ConfigureAwait(false);
                 await transport.BindQueueAsync(queue, queue, queue, cancellationToken).ConfigureAwait(false);
             }
 

@@ -47,7 +47,7 @@ public sealed partial class CeleriacApp : IAsyncDisposable
         _transport = new Lazy<ITransport>(() => Services.Transports.Create(new TransportContext(brokerUrl, options.Broker.TransportOptions, TimeProvider, LoggerFactory)));
         _backend = new Lazy<IResultBackend>(() => backendUrl is null
             ? DisabledResultBackend.Instance
-            : Services.Backends.Create(new ResultBackendContext(backendUrl, options.Result.Expires, TimeProvider, LoggerFactory)));
+            : Services.Backends.Create(new ResultBackendContext(backendUrl, options.Result.Expires, TimeProvider, LoggerFactory) { Transport = () => Transport, ReplyQueue = Oid }));
         Producer = new TaskProducer(this);
 
         foreach (var import in options.Imports)
@@ -163,14 +163,15 @@ public sealed partial class CeleriacApp : IAsyncDisposable
             return;
         }
 
-        if (_transport.IsValueCreated)
-        {
-            await _transport.Value.DisposeAsync().ConfigureAwait(false);
-        }
-
+        // The backend first: an rpc:// backend consumes its reply queue through the transport.
         if (_backend.IsValueCreated)
         {
             await _backend.Value.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_transport.IsValueCreated)
+        {
+            await _transport.Value.DisposeAsync().ConfigureAwait(false);
         }
     }
 

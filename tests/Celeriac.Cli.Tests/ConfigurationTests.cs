@@ -19,6 +19,8 @@ public sealed class ConfigurationTests
     [InlineData("result_expires", "\"soon\"", "result_expires: 'soon' is not a number of seconds")]
     [InlineData("task_serializer", "\"pickle\"", "task_serializer: 'pickle' is not supported")]
     [InlineData("task_acks_late", "\"maybe\"", "task_acks_late: 'maybe' is not a boolean")]
+    [InlineData("task_default_queue_type", "\"stream\"", "task_default_queue_type: 'stream' is not a queue type")]
+    [InlineData("task_queue_max_priority", "300", "task_queue_max_priority: must be from 1 to 255")]
     public async Task A_bad_value_exits_64_naming_the_key(string key, string json, string message)
     {
         var file = Path.GetTempFileName();
@@ -53,6 +55,22 @@ public sealed class ConfigurationTests
         Assert.Equal("math", o.Task.Routes.Single(r => r.Pattern == "proj.add").Queue);
         Assert.Equal(5, o.Task.Routes.Single(r => r.Pattern == "proj.add").Priority);
         Assert.Equal(new DateTimeOffset(2026, 1, 1, 20, 0, 0, TimeSpan.FromHours(8)), app.ToAppTime(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero)));
+    }
+
+    [Fact]
+    public void The_rabbitmq_queue_settings_bind_and_amqp_urls_are_known()
+    {
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, """
+        {"Celeriac": {"broker_url": "amqp://guest:guest@127.0.0.1:5672//", "result_backend": "rpc://",
+          "task_queue_max_priority": 10, "task_default_queue_type": "quorum"}}
+        """);
+        var app = CeleriacCli.CreateApp(["--config", file]);
+
+        Assert.Equal((10, "quorum"), (app.Options.Task.QueueMaxPriority, app.Options.Task.DefaultQueueType));
+        Assert.Equal("amqp", app.BrokerOptionsUrl.Scheme);
+        var declared = Celeriac.Transport.QueueDeclaration.ForTasks("celery", app.Options.Task);
+        Assert.Equal(("quorum", null), (declared.QueueType, declared.MaxPriority));
     }
 
     [Fact]

@@ -19,6 +19,12 @@ public interface IResultBackend : IAsyncDisposable
     /// <summary>The stored state, or null when nothing is stored (PENDING).</summary>
     ValueTask<ResultMeta?> GetAsync(string taskId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Called by the client before it publishes a task (Celery's <c>on_task_call</c>): the <c>rpc://</c> backend
+    /// declares its reply queue here, so that no result can arrive before the queue exists. Others do nothing.
+    /// </summary>
+    ValueTask BeforePublishAsync(string taskId, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
     /// <summary>Waits until the task is ready (SUCCESS, FAILURE or REVOKED); cancel to stop waiting.</summary>
     ValueTask<ResultMeta> WaitForReadyAsync(string taskId, CancellationToken cancellationToken = default);
 

@@ -111,6 +111,9 @@ internal sealed class TaskProducer
     {
         var transport = _app.Transport;
         await EnsureDeclaredAsync(transport, target, cancellationToken).ConfigureAwait(false);
+
+        // Celery's backend.on_task_call: the rpc backend declares its reply queue before the task can finish.
+        await _app.Backend.BeforePublishAsync(message.Headers.Id, cancellationToken).ConfigureAwait(false);
         await transport.PublishAsync(TaskMessageCodec.Encode(message), target.Exchange, target.RoutingKey, cancellationToken).ConfigureAwait(false);
         if (_app.Options.Task.SendSentEvent)
         {
@@ -153,11 +156,11 @@ internal sealed class TaskProducer
         return task;
     }
 
-    private static async Task DeclareAsync(ITransport transport, PublishTarget target, CancellationToken cancellationToken)
+    private async Task DeclareAsync(ITransport transport, PublishTarget target, CancellationToken cancellationToken)
     {
         var exchange = target.Exchange.Length == 0 ? target.Queue : target.Exchange;
         await transport.DeclareExchangeAsync(new ExchangeDeclaration(exchange), cancellationToken).ConfigureAwait(false);
-        await transport.DeclareQueueAsync(new QueueDeclaration(target.Queue), cancellationToken).ConfigureAwait(false);
+        await transport.DeclareQueueAsync(QueueDeclaration.ForTasks(target.Queue, _app.Options.Task), cancellationToken).ConfigureAwait(false);
         await transport.BindQueueAsync(target.Queue, exchange, target.Exchange.Length == 0 ? target.Queue : target.RoutingKey, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -75,6 +75,8 @@ public sealed record CeleriacOptions
 
         Check(Task.TimeLimit is null || Task.TimeLimit > TimeSpan.Zero, "task_time_limit", "must be positive");
         Check(Task.SoftTimeLimit is null || Task.SoftTimeLimit > TimeSpan.Zero, "task_soft_time_limit", "must be positive");
+        Check(Task.QueueMaxPriority is null or (>= 1 and <= 255), "task_queue_max_priority", $"must be from 1 to 255, got {Task.QueueMaxPriority}");
+        Check(Task.DefaultQueueType is TaskOptions.ClassicQueueType or TaskOptions.QuorumQueueType, "task_default_queue_type", $"'{Task.DefaultQueueType}' is not a queue type; use 'classic' or 'quorum'");
         Routing.TaskRouter.Validate(Task.Routes);
     }
 

@@ -46,4 +46,21 @@ public sealed record TaskOptions
 
     /// <summary><c>task_send_sent_event</c>: every publish also sends a <c>task-sent</c> event (for monitors' PENDING).</summary>
     public bool SendSentEvent { get; init; }
+    /// <summary>
+    /// <c>task_queue_max_priority</c>: task queues are declared with <c>x-max-priority</c> (AMQP), so that priorities
+    /// reorder them. Must match what Python declares for the same queue, or RabbitMQ refuses the declaration.
+    /// </summary>
+    public int? QueueMaxPriority { get; init; }
+
+    /// <summary>
+    /// <c>task_default_queue_type</c> (Celery 5.5): <c>classic</c>, or <c>quorum</c> for replicated quorum queues on
+    /// RabbitMQ, whose consumers then get a per-consumer prefetch (quorum queues refuse a global QoS).
+    /// </summary>
+    public string DefaultQueueType { get; init; } = ClassicQueueType;
+
+    /// <summary>The value of <see cref="DefaultQueueType"/> for RabbitMQ's default queues.</summary>
+    public const string ClassicQueueType = "classic";
+
+    /// <summary>The value of <see cref="DefaultQueueType"/> for quorum queues.</summary>
+    public const string QuorumQueueType = "quorum";
 }

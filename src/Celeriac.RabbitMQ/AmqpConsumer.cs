@@ -1,0 +1,278 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Celeriac.Transport;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace Celeriac.RabbitMQ;
+
+/// <summary>
+/// Consumes queues on a channel of its own, as a Celery worker does (Celery §6.3, §6.4): <c>basic.qos(0, prefetch,
+/// global=true)</c> (per consumer for quorum queues), one <c>basic.consume(no_ack=false)</c> per queue, the broker
+/// enforcing the prefetch limit. Changing the limit issues a new <c>basic.qos</c> (Celery raises it by one per ETA
+/// task held). Stopping cancels the consumers; disposing closes the channel, and the broker puts every unsettled
+/// delivery back at its place in its queue, flagged redelivered. Automatic recovery restores the QoS and the
+/// consumers after a broker restart; a channel the broker closes for an error (such as RabbitMQ's consumer timeout)
+/// is replaced and its deliveries come again.
+/// </summary>
+internal sealed partial class AmqpConsumer : ITransportConsumer
+{
+    private readonly AmqpTransport _transport;
+    private readonly ILogger _logger;
+    private readonly bool _globalQos;
+    private readonly Channel<IDelivery> _deliveries = Channel.CreateUnbounded<IDelivery>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly List<string> _tags = [];
+    private IChannel? _channel;
+    private int _prefetch;
+    private volatile bool _stopped;
+    private int _disposed;
+
+    public AmqpConsumer(AmqpTransport transport, IReadOnlyList<string> queues, int prefetchCount, bool globalQos)
+    {
+        _transport = transport;
+        _logger = transport.Logger;
+        Queues = queues;
+        _prefetch = prefetchCount;
+        _globalQos = globalQos;
+    }
+
+    public IReadOnlyList<string> Queues { get; }
+
+    public int PrefetchCount => Volatile.Read(ref _prefetch);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void SetPrefetchCount(int prefetchCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(prefetchCount);
+        Volatile.Write(ref _prefetch, prefetchCount);
+        _ = ApplyQosAsync();
+    }
+
+    public async IAsyncEnumerable<IDelivery> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var delivery in _deliveries.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return delivery;
+        }
+    }
+
+    public async ValueTask StopAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            _stopped = true;
+            if (_channel is { IsOpen: true } channel)
+            {
+                foreach (var tag in _tags)
+                {
+                    try
+                    {
+                        await channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
+                    {
+                        // A dead channel consumes nothing anyway.
+                        LogCancelFailed(ex, tag);
+                    }
+                }
+            }
+
+            _deliveries.Writer.TryComplete();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await StopAsync().ConfigureAwait(false);
+        if (_channel is { } channel)
+        {
+            // Closing the channel is what hands unsettled deliveries back: the broker requeues them in place.
+            try
+            {
+                if (channel.IsOpen)
+                {
+                    await channel.CloseAsync().ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogCancelFailed(ex, "close");
+            }
+
+            await channel.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Acks or rejects on the channel the delivery came from; a closed channel already requeued it.</summary>
+    internal async ValueTask SettleAsync(AmqpDelivery delivery, bool ack, bool requeue, CancellationToken cancellationToken)
+    {
+        var channel = delivery.Channel;
+        if (!channel.IsOpen)
+        {
+            LogStale(delivery.Queue, ack ? "ack" : "reject");
+            return;
+        }
+
+        try
+        {
+            if (ack)
+            {
+                await channel.BasicAckAsync(delivery.Tag, multiple: false, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await channel.BasicRejectAsync(delivery.Tag, requeue, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (_transport.IsConnectionLoss(ex))
+        {
+            // The connection went between the look and the ack: the broker requeued the message, it will come again.
+            LogStale(delivery.Queue, ack ? "ack" : "reject");
+        }
+    }
+
+    private async Task OpenAsync(CancellationToken cancellationToken)
+    {
+        var channel = await _transport.CreateChannelAsync(confirms: false, cancellationToken).ConfigureAwait(false);
+        _channel = channel;
+        _tags.Clear();
+        channel.ChannelShutdownAsync += OnChannelShutdownAsync;
+        var what = "set the prefetch limit";
+        try
+        {
+            await channel.BasicQosAsync(0, Limit(PrefetchCount), _globalQos, cancellationToken).ConfigureAwait(false);
+            foreach (var queue in Queues)
+            {
+                what = $"consume queue '{queue}'";
+                var consumer = new AsyncEventingBasicConsumer(channel);
+                consumer.ReceivedAsync += (sender, e) => OnReceivedAsync(channel, queue, e);
+                var tag = $"celeriac.{Environment.ProcessId}.{Guid.NewGuid():N}";
+                await channel.BasicConsumeAsync(queue, autoAck: false, tag, noLocal: false, exclusive: false, arguments: null, consumer, cancellationToken).ConfigureAwait(false);
+                _tags.Add(tag);
+            }
+        }
+        catch (Exception ex) when (AmqpTransport.IsChannelError(ex, out var code, out var text))
+        {
+            throw new AmqpBrokerException($"RabbitMQ refused to {what} on {_transport.Endpoint.Redacted}: {code} {text}", code, ex);
+        }
+    }
+
+    private async Task OnReceivedAsync(IChannel channel, string queue, BasicDeliverEventArgs e)
+    {
+        var delivery = new AmqpDelivery(this, channel, e.DeliveryTag, queue, e.Exchange, e.RoutingKey, e.Redelivered, AmqpMessages.FromDelivery(e.BasicProperties, e.Body));
+        if (!_deliveries.Writer.TryWrite(delivery))
+        {
+            // Arrived after the stop: back to the queue, untouched.
+            await SettleAsync(delivery, ack: false, requeue: true, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ApplyQosAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_channel is { IsOpen: true } channel && !_stopped)
+            {
+                await channel.BasicQosAsync(0, Limit(PrefetchCount), _globalQos).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Recovery re-applies the last limit set.
+            LogQosFailed(ex, PrefetchCount);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private Task OnChannelShutdownAsync(object? sender, ShutdownEventArgs e)
+    {
+        if (!_stopped && Volatile.Read(ref _disposed) == 0 && e.Initiator == ShutdownInitiator.Peer && !_transport.ConnectionDown && e.ReplyCode is not (320 or 541))
+        {
+            LogChannelClosed(string.Join(", ", Queues), e.ReplyCode, e.ReplyText);
+            _ = ReopenAsync();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task ReopenAsync()
+    {
+        // Let the shutdown handler return first: the client finishes closing the old channel on this thread.
+        await Task.Yield();
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            var old = _channel;
+            await OpenAsync(CancellationToken.None).ConfigureAwait(false);
+            if (old is not null)
+            {
+                await old.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogReopenFailed(ex);
+            _deliveries.Writer.TryComplete(ex);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static ushort Limit(int prefetch) => (ushort)Math.Min(prefetch, AmqpLiterals.MaxPrefetch);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Debug, Message = "Cancelling consumer {Tag} failed")]
+    private partial void LogCancelFailed(Exception ex, string tag);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "A delivery from queue '{Queue}' could not be settled ({Action}): its channel closed, so the broker requeued it and will deliver it again")]
+    private partial void LogStale(string queue, string action);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "Could not set the prefetch limit to {Prefetch}")]
+    private partial void LogQosFailed(Exception ex, int prefetch);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Error, Message = "RabbitMQ closed the consumer channel of {Queues}: {Code} {Text}; reopening it (its unacknowledged messages come again)")]
+    private partial void LogChannelClosed(string queues, int code, string text);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Error, Message = "Could not reopen the consumer channel; the consumer stops")]
+    private partial void LogReopenFailed(Exception ex);
+
+}
