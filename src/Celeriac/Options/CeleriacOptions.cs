@@ -34,6 +34,9 @@ public sealed record CeleriacOptions
     /// <summary>Worker settings (<c>worker_*</c>).</summary>
     public WorkerOptions Worker { get; init; } = new();
 
+    /// <summary>Beat settings (<c>beat_*</c>), including <c>beat_schedule</c>.</summary>
+    public BeatOptions Beat { get; init; } = new();
+
     /// <summary>The resolved time zone.</summary>
     /// <exception cref="CeleriacConfigurationException">The name is not a known IANA zone.</exception>
     public TimeZoneInfo ResolveTimeZone()
@@ -76,6 +79,15 @@ public sealed record CeleriacOptions
         Check(Task.TimeLimit is null || Task.TimeLimit > TimeSpan.Zero, "task_time_limit", "must be positive");
         Check(Task.SoftTimeLimit is null || Task.SoftTimeLimit > TimeSpan.Zero, "task_soft_time_limit", "must be positive");
         Routing.TaskRouter.Validate(Task.Routes);
+        Check(Beat.MaxLoopInterval > TimeSpan.Zero, "beat_max_loop_interval", "must be positive");
+        Check(Beat.LeaderLease >= TimeSpan.FromSeconds(1), "beat_leader_lease", "must be at least 1 second");
+        Check(Beat.MissedRunGrace >= TimeSpan.Zero, "beat_missed_run_grace", "must not be negative");
+        Check(!string.IsNullOrWhiteSpace(Beat.ScheduleFilename), "beat_schedule_filename", "must not be empty");
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in Beat.Schedule)
+        {
+            Check(names.Add(entry.Name), "beat_schedule." + entry.Name, "the name is used twice");
+        }
     }
 
     private static void ParseUrl(string key, string url)
