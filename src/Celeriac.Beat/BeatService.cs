@@ -1,0 +1,382 @@
+using System.Globalization;
+using Celeriac.Schedules;
+using Microsoft.Extensions.Logging;
+
+namespace Celeriac.Beat;
+
+/// <summary>
+/// Celery beat for a <see cref="CeleriacApp"/>: sends each entry of <c>app.Beat</c> when its schedule is due, as an
+/// ordinary task message (what Python beat sends, so Python workers run it too). Several beats may run: only the one
+/// holding the store's lease sends; the others stand by and take over within <c>beat_leader_lease</c> (plus one poll)
+/// when it dies. Every run is recorded, fenced by the lease, before its message is sent, so a run is never sent twice
+/// (Celery's order: a crash between the two loses that one run rather than doubling it). Source: celery/beat.py
+/// (Scheduler.tick, apply_entry, PersistentScheduler), celery/apps/beat.py.
+/// </summary>
+public sealed partial class BeatService : IAsyncDisposable
+{
+    private readonly CeleriacApp _app;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly bool _ownsStore;
+    private readonly Lock _stateLock = new();
+    private Dictionary<string, BeatEntryState> _state = new(StringComparer.Ordinal);
+    private DateTimeOffset _renewAt;
+    private DateTimeOffset _nextAcquire;
+    private bool _announcedStandby;
+
+    /// <summary>Creates a beat for <paramref name="app"/>.</summary>
+    /// <param name="app">The app whose <c>Beat</c> entries are sent.</param>
+    /// <param name="store">Where state and leadership live; <c>app.Beat.OpenStore()</c> (owned by this service) when null.</param>
+    /// <param name="owner">This beat's name in the lease; unique per process by default.</param>
+    public BeatService(CeleriacApp app, IBeatStore? store = null, string? owner = null)
+    {
+        _app = app ?? throw new ArgumentNullException(nameof(app));
+        _time = app.TimeProvider;
+        _logger = app.LoggerFactory.CreateLogger("celeriac.beat");
+        _ownsStore = store is null;
+        Store = store ?? app.Beat.OpenStore();
+        Owner = owner ?? $"beat.{Guid.NewGuid().ToString("N")[..8]}@{CeleriacApp.HostName}:{Environment.ProcessId}";
+        Options = app.Options.Beat;
+    }
+
+    /// <summary>This beat's name in the lease.</summary>
+    public string Owner { get; }
+
+    /// <summary>The store.</summary>
+    public IBeatStore Store { get; }
+
+    /// <summary>The settings.</summary>
+    public BeatOptions Options { get; }
+
+    /// <summary>The lease while this beat is the leader, else null.</summary>
+    public BeatLease? Lease { get; private set; }
+
+    /// <summary>Whether this beat is the one sending.</summary>
+    public bool IsLeader => Lease is not null;
+
+    /// <summary>How often a standby beat tries to take the lease: a sixth of it.</summary>
+    public TimeSpan StandbyPoll => Options.LeaderLease / 6;
+
+    /// <summary>The entries with the state this beat holds (last run, count, next run); no state while standing by.</summary>
+    public IReadOnlyList<ScheduleEntry> Entries
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                return [.. _app.Beat.Entries.Select(e => _app.Beat.Status(e, _state.GetValueOrDefault(e.Name)))];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs until <paramref name="cancellationToken"/> is cancelled: takes the lease (or stands by), sends due entries,
+    /// sleeps until the next is due (at most <c>beat_max_loop_interval</c>), renews the lease; gives the lease up on the way out.
+    /// </summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        _logger.Starting();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                TimeSpan delay;
+                try
+                {
+                    delay = await TickAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // The store is unreachable: nothing can be recorded, so nothing is sent; a lease that lapses meanwhile
+                    // is found lost at the next renewal.
+                    delay = StandbyPoll;
+                    _logger.StoreError(ex.Message, delay.TotalSeconds, ex);
+                }
+
+                if (delay > TimeSpan.Zero)
+                {
+                    if (_logger.IsEnabled(LogLevel.Debug))
+                    {
+                        _logger.WakingUp(Humanize(delay));
+                    }
+
+                    await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _logger.ShuttingDown();
+            if (Lease is { } lease)
+            {
+                Lease = null;
+                try
+                {
+                    await Store.ReleaseAsync(lease, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // The lease lapses by itself; a standby takes over a little later.
+                    _logger.StoreError(ex.Message, 0, ex);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One pass of the scheduler (Celery's <c>tick</c>): take or renew the lease, send every due entry, and return how
+    /// long to wait before the next pass.
+    /// </summary>
+    public async ValueTask<TimeSpan> TickAsync(CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        if (Lease is null)
+        {
+            if (now < _nextAcquire)
+            {
+                return _nextAcquire - now;
+            }
+
+            if (!await TryLeadAsync(now, cancellationToken).ConfigureAwait(false))
+            {
+                _nextAcquire = now + StandbyPoll;
+                return StandbyPoll;
+            }
+        }
+        else if (now >= _renewAt)
+        {
+            if (!await Store.RenewAsync(Lease, Options.LeaderLease, cancellationToken).ConfigureAwait(false))
+            {
+                LoseLease();
+                return TimeSpan.Zero;
+            }
+
+            _renewAt = now + (Options.LeaderLease / 3);
+        }
+
+        if (!await SyncDefinitionsAsync(now, cancellationToken).ConfigureAwait(false))
+        {
+            return TimeSpan.Zero;
+        }
+
+        var next = Options.MaxLoopInterval;
+        foreach (var (entry, fireAt) in DueEntries(now, ref next))
+        {
+            var lease = Lease;
+            if (lease is null)
+            {
+                break;
+            }
+
+            var next2 = await RunEntryAsync(lease, entry, fireAt, now, cancellationToken).ConfigureAwait(false);
+            if (next2 is null)
+            {
+                return TimeSpan.Zero;
+            }
+
+            next = Min(next, next2.Value);
+        }
+
+        next = Min(next, _renewAt - now);
+        return next < TimeSpan.Zero ? TimeSpan.Zero : next;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsStore)
+        {
+            await Store.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<bool> TryLeadAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lease = await Store.TryAcquireAsync(Owner, Options.LeaderLease, cancellationToken).ConfigureAwait(false);
+        if (lease is null)
+        {
+            if (!_announcedStandby)
+            {
+                _announcedStandby = true;
+                var leader = (await Store.LoadAsync(cancellationToken).ConfigureAwait(false)).Leader;
+                _logger.StandingBy(leader?.Owner ?? "another beat");
+            }
+
+            return false;
+        }
+
+        _announcedStandby = false;
+        var stored = await Store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var entries = new Dictionary<string, BeatEntryState>(stored.Entries, StringComparer.Ordinal);
+        if (stored.TimeZone is { } tz && tz != _app.Options.Timezone)
+        {
+            // Celery resets the whole schedule when the zone changed: stored wall-clock reasoning no longer holds.
+            _logger.TimezoneReset(tz, _app.Options.Timezone);
+            entries.Clear();
+        }
+
+        // Celery's merge_inplace: entries no longer defined are dropped, kept ones keep their last run, new ones start now.
+        var merged = new Dictionary<string, BeatEntryState>(StringComparer.Ordinal);
+        foreach (var def in _app.Beat.Entries)
+        {
+            merged[def.Name] = entries.TryGetValue(def.Name, out var s)
+                ? s with { Task = def.Task }
+                : new BeatEntryState(def.Task, _app.ToAppTime(now), 0);
+        }
+
+        if (!await Store.SaveAsync(lease, _app.Options.Timezone, merged, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        lock (_stateLock)
+        {
+            _state = merged;
+        }
+
+        Lease = lease;
+        _renewAt = now + (Options.LeaderLease / 3);
+        _logger.Acquired(Owner, lease.FencingToken, Store.Description);
+        return true;
+    }
+
+    private async ValueTask<bool> SyncDefinitionsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Entries added to or removed from app.Beat while running (Celery re-reads its schedule at every tick).
+        var defs = _app.Beat.Entries;
+        Dictionary<string, BeatEntryState> snapshot;
+        lock (_stateLock)
+        {
+            if (defs.Count == _state.Count && defs.All(d => _state.ContainsKey(d.Name)))
+            {
+                return true;
+            }
+
+            snapshot = new Dictionary<string, BeatEntryState>(StringComparer.Ordinal);
+            foreach (var def in defs)
+            {
+                snapshot[def.Name] = _state.TryGetValue(def.Name, out var s) ? s : new BeatEntryState(def.Task, _app.ToAppTime(now), 0);
+            }
+        }
+
+        if (Lease is not { } lease || !await Store.SaveAsync(lease, _app.Options.Timezone, snapshot, cancellationToken).ConfigureAwait(false))
+        {
+            LoseLease();
+            return false;
+        }
+
+        lock (_stateLock)
+        {
+            _state = snapshot;
+        }
+
+        return true;
+    }
+
+    private List<(BeatEntry Entry, DateTimeOffset FireAt)> DueEntries(DateTimeOffset now, ref TimeSpan next)
+    {
+        var due = new List<(BeatEntry, DateTimeOffset)>();
+        lock (_stateLock)
+        {
+            foreach (var entry in _app.Beat.Entries)
+            {
+                if (!_state.TryGetValue(entry.Name, out var s))
+                {
+                    continue;
+                }
+
+                var zone = _app.Beat.ZoneOf(entry);
+                var state = entry.Schedule.IsDue(s.LastRunAt, now, zone);
+                if (state.IsDue)
+                {
+                    due.Add((entry, entry.Schedule.NextRunAfter(s.LastRunAt, zone)));
+                }
+                else
+                {
+                    next = Min(next, state.NextCheck);
+                }
+            }
+        }
+
+        // Oldest fire time first, as Celery's heap orders them.
+        due.Sort((a, b) => a.Item2.CompareTo(b.Item2));
+        return due;
+    }
+
+    /// <summary>Records and sends one due entry; returns the time to its next run, or null when the lease was lost.</summary>
+    private async ValueTask<TimeSpan?> RunEntryAsync(BeatLease lease, BeatEntry entry, DateTimeOffset fireAt, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        BeatEntryState previous;
+        lock (_stateLock)
+        {
+            previous = _state[entry.Name];
+        }
+
+        var missed = now - fireAt > Options.MissedRunGrace;
+        var skip = missed && (entry.MissedRunPolicy ?? Options.MissedRunPolicy) == MissedRunPolicy.Skip;
+        var recorded = new BeatEntryState(entry.Task, _app.ToAppTime(now), previous.TotalRunCount + (skip ? 0 : 1));
+
+        // Fenced: a beat whose lease was taken over records nothing and so sends nothing.
+        if (!await Store.SaveEntryAsync(lease, entry.Name, recorded, cancellationToken).ConfigureAwait(false))
+        {
+            LoseLease();
+            return null;
+        }
+
+        lock (_stateLock)
+        {
+            _state[entry.Name] = recorded;
+        }
+
+        var due = TimeZoneInfo.ConvertTime(fireAt, _app.Beat.ZoneOf(entry)).ToString("yyyy-MM-dd HH:mm:sszzz", CultureInfo.InvariantCulture);
+        if (skip)
+        {
+            _logger.SkippingMissed(entry.Name, entry.Task, due);
+        }
+        else
+        {
+            if (missed)
+            {
+                _logger.SendingMissed(entry.Name, entry.Task, due);
+            }
+
+            _logger.Sending(entry.Name, entry.Task);
+            try
+            {
+                var result = await entry.Signature.ApplyAsync(_app, cancellationToken: cancellationToken).ConfigureAwait(false);
+                _logger.Sent(entry.Task, result.Id);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Celery logs and carries on: the run stays recorded, so it is not sent twice.
+                _logger.MessageError(entry.Name, ex.Message, ex);
+            }
+        }
+
+        var zone = _app.Beat.ZoneOf(entry);
+        return entry.Schedule.NextRunAfter(recorded.LastRunAt, zone) - now;
+    }
+
+    private void LoseLease()
+    {
+        if (Lease is { } lease)
+        {
+            _logger.Lost(lease.FencingToken);
+        }
+
+        Lease = null;
+        _nextAcquire = _time.GetUtcNow() + StandbyPoll;
+        lock (_stateLock)
+        {
+            _state = new Dictionary<string, BeatEntryState>(StringComparer.Ordinal);
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static string Humanize(TimeSpan t) =>
+        t.TotalMinutes >= 1 ? t.TotalMinutes.ToString("0.00", CultureInfo.InvariantCulture) + " minutes" : t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " seconds";
+}
