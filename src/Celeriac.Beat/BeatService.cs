@@ -28,15 +28,16 @@ public sealed partial class BeatService : IAsyncDisposable
     /// <param name="app">The app whose <c>Beat</c> entries are sent.</param>
     /// <param name="store">Where state and leadership live; <c>app.Beat.OpenStore()</c> (owned by this service) when null.</param>
     /// <param name="owner">This beat's name in the lease; unique per process by default.</param>
-    public BeatService(CeleriacApp app, IBeatStore? store = null, string? owner = null)
+    /// <param name="options">Beat settings; the app's <c>beat_*</c> settings when null.</param>
+    public BeatService(CeleriacApp app, IBeatStore? store = null, string? owner = null, BeatOptions? options = null)
     {
         _app = app ?? throw new ArgumentNullException(nameof(app));
         _time = app.TimeProvider;
         _logger = app.LoggerFactory.CreateLogger("celeriac.beat");
+        Options = options ?? app.Options.Beat;
         _ownsStore = store is null;
-        Store = store ?? app.Beat.OpenStore();
+        Store = store ?? app.Beat.OpenStore(Options.ScheduleFilename);
         Owner = owner ?? $"beat.{Guid.NewGuid().ToString("N")[..8]}@{CeleriacApp.HostName}:{Environment.ProcessId}";
-        Options = app.Options.Beat;
     }
 
     /// <summary>This beat's name in the lease.</summary>
@@ -162,8 +163,9 @@ public sealed partial class BeatService : IAsyncDisposable
             return TimeSpan.Zero;
         }
 
-        var next = Options.MaxLoopInterval;
-        foreach (var (entry, fireAt) in DueEntries(now, ref next))
+        // Next look: the soonest next run, the renewal, or beat_max_loop_interval; as instants, because sending takes time.
+        var wake = now + Options.MaxLoopInterval;
+        foreach (var (entry, fireAt) in DueEntries(now, ref wake))
         {
             var lease = Lease;
             if (lease is null)
@@ -171,17 +173,17 @@ public sealed partial class BeatService : IAsyncDisposable
                 break;
             }
 
-            var next2 = await RunEntryAsync(lease, entry, fireAt, now, cancellationToken).ConfigureAwait(false);
-            if (next2 is null)
+            var nextRun = await RunEntryAsync(lease, entry, fireAt, now, cancellationToken).ConfigureAwait(false);
+            if (nextRun is null)
             {
                 return TimeSpan.Zero;
             }
 
-            next = Min(next, next2.Value);
+            wake = Min(wake, nextRun.Value);
         }
 
-        next = Min(next, _renewAt - now);
-        return next < TimeSpan.Zero ? TimeSpan.Zero : next;
+        var delay = Min(wake, _renewAt) - _time.GetUtcNow();
+        return delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
     }
 
     /// <inheritdoc />
@@ -276,7 +278,7 @@ public sealed partial class BeatService : IAsyncDisposable
         return true;
     }
 
-    private List<(BeatEntry Entry, DateTimeOffset FireAt)> DueEntries(DateTimeOffset now, ref TimeSpan next)
+    private List<(BeatEntry Entry, DateTimeOffset FireAt)> DueEntries(DateTimeOffset now, ref DateTimeOffset wake)
     {
         var due = new List<(BeatEntry, DateTimeOffset)>();
         lock (_stateLock)
@@ -296,7 +298,7 @@ public sealed partial class BeatService : IAsyncDisposable
                 }
                 else
                 {
-                    next = Min(next, state.NextCheck);
+                    wake = Min(wake, now + state.NextCheck);
                 }
             }
         }
@@ -306,8 +308,8 @@ public sealed partial class BeatService : IAsyncDisposable
         return due;
     }
 
-    /// <summary>Records and sends one due entry; returns the time to its next run, or null when the lease was lost.</summary>
-    private async ValueTask<TimeSpan?> RunEntryAsync(BeatLease lease, BeatEntry entry, DateTimeOffset fireAt, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Records and sends one due entry; returns its next run, or null when the lease was lost.</summary>
+    private async ValueTask<DateTimeOffset?> RunEntryAsync(BeatLease lease, BeatEntry entry, DateTimeOffset fireAt, DateTimeOffset now, CancellationToken cancellationToken)
     {
         BeatEntryState previous;
         lock (_stateLock)
@@ -357,7 +359,7 @@ public sealed partial class BeatService : IAsyncDisposable
         }
 
         var zone = _app.Beat.ZoneOf(entry);
-        return entry.Schedule.NextRunAfter(recorded.LastRunAt, zone) - now;
+        return entry.Schedule.NextRunAfter(recorded.LastRunAt, zone);
     }
 
     private void LoseLease()
@@ -375,7 +377,7 @@ public sealed partial class BeatService : IAsyncDisposable
         }
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static string Humanize(TimeSpan t) =>
         t.TotalMinutes >= 1 ? t.TotalMinutes.ToString("0.00", CultureInfo.InvariantCulture) + " minutes" : t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " seconds";

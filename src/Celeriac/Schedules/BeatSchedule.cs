@@ -84,12 +84,12 @@ public sealed class BeatSchedule : IEnumerable<BeatEntry>
 
     /// <summary>
     /// Opens the store beat uses for this app: the broker's (Redis) when one is registered for its scheme, else the local
-    /// file <c>beat_schedule_filename</c>. The caller disposes it.
+    /// file <c>beat_schedule_filename</c> (or <paramref name="scheduleFilename"/>). The caller disposes it.
     /// </summary>
-    public IBeatStore OpenStore()
+    public IBeatStore OpenStore(string? scheduleFilename = null)
     {
         var context = new BeatStoreContext(_app.BrokerOptionsUrl, _app.Options.Broker.TransportOptions, _app.Options.Name, _app.TimeProvider, _app.LoggerFactory);
-        return _app.Services.BeatStores.TryCreate(context) ?? new FileBeatStore(_app.Options.Beat.ScheduleFilename);
+        return _app.Services.BeatStores.TryCreate(context) ?? new FileBeatStore(scheduleFilename ?? _app.Options.Beat.ScheduleFilename);
     }
 
     /// <summary>
