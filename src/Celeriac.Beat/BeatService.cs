@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
+using Celeriac.Canvas;
+using Celeriac.Protocol;
 using Celeriac.Schedules;
 using Microsoft.Extensions.Logging;
 
@@ -348,7 +351,7 @@ public sealed partial class BeatService : IAsyncDisposable
             _logger.Sending(entry.Name, entry.Task);
             try
             {
-                var result = await entry.Signature.ApplyAsync(_app, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var result = await AsPythonBeatSends(entry.Signature).ApplyAsync(_app, cancellationToken: cancellationToken).ConfigureAwait(false);
                 _logger.Sent(entry.Task, result.Id);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -360,6 +363,17 @@ public sealed partial class BeatService : IAsyncDisposable
 
         var zone = _app.Beat.ZoneOf(entry);
         return entry.Schedule.NextRunAfter(recorded.LastRunAt, zone);
+    }
+
+    /// <summary>
+    /// Python beat hands apply_async its args as a list (celery/beat.py, _evaluate_entry_args), so its messages carry
+    /// <c>argsrepr</c> "[2, 3]" where a client's carry "(2, 3)": keep the wire identical.
+    /// </summary>
+    private static Signature AsPythonBeatSends(Signature signature)
+    {
+        var headers = signature.Options["headers"] as JsonObject is { } h ? (JsonObject)h.DeepClone() : [];
+        headers["argsrepr"] ??= PythonRepr.Of(signature.Args);
+        return signature.WithOptions(new JsonObject { ["headers"] = headers });
     }
 
     private void LoseLease()
