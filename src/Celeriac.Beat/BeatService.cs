@@ -10,13 +10,15 @@ namespace Celeriac.Beat;
 /// <summary>
 /// Celery beat for a <see cref="CeleriacApp"/>: sends each entry of <c>app.Beat</c> when its schedule is due, as an
 /// ordinary task message (what Python beat sends, so Python workers run it too). Several beats may run: only the one
-/// holding the store's lease sends; the others stand by and take over within <c>beat_leader_lease</c> (plus one poll)
-/// when it dies. Every run is recorded, fenced by the lease, before its message is sent, so a run is never sent twice
+/// holding the store's lease sends; the others stand by and take over when its lease lapses, within
+/// <c>beat_leader_lease</c> of its death. Every run is recorded, fenced by the lease, before its message is sent, so a run is never sent twice
 /// (Celery's order: a crash between the two loses that one run rather than doubling it). Source: celery/beat.py
 /// (Scheduler.tick, apply_entry, PersistentScheduler), celery/apps/beat.py.
 /// </summary>
 public sealed partial class BeatService : IAsyncDisposable
 {
+    // A standby that knows when the lease lapses tries just after: store clocks may differ by a few milliseconds.
+    private static readonly TimeSpan LeaseSlack = TimeSpan.FromMilliseconds(20);
     private readonly CeleriacApp _app;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -144,10 +146,10 @@ public sealed partial class BeatService : IAsyncDisposable
                 return _nextAcquire - now;
             }
 
-            if (!await TryLeadAsync(now, cancellationToken).ConfigureAwait(false))
+            if (await TryLeadAsync(now, cancellationToken).ConfigureAwait(false) is { } retry)
             {
-                _nextAcquire = now + StandbyPoll;
-                return StandbyPoll;
+                _nextAcquire = now + retry;
+                return retry;
             }
         }
         else if (now >= _renewAt)
@@ -198,19 +200,21 @@ public sealed partial class BeatService : IAsyncDisposable
         }
     }
 
-    private async ValueTask<bool> TryLeadAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Tries to take the lease and load the schedule; returns null when leading, else when to try again.</summary>
+    private async ValueTask<TimeSpan?> TryLeadAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var lease = await Store.TryAcquireAsync(Owner, Options.LeaderLease, cancellationToken).ConfigureAwait(false);
         if (lease is null)
         {
+            var held = await Store.LoadAsync(cancellationToken).ConfigureAwait(false);
             if (!_announcedStandby)
             {
                 _announcedStandby = true;
-                var leader = (await Store.LoadAsync(cancellationToken).ConfigureAwait(false)).Leader;
-                _logger.StandingBy(leader?.Owner ?? "another beat");
+                _logger.StandingBy(held.Leader?.Owner ?? "another beat");
             }
 
-            return false;
+            // Try again when the holder's lease would lapse, so a dead leader is replaced within its lease, not a poll later.
+            return held.LeaseRemaining is { } remaining && remaining + LeaseSlack < StandbyPoll ? remaining + LeaseSlack : StandbyPoll;
         }
 
         _announcedStandby = false;
@@ -234,7 +238,7 @@ public sealed partial class BeatService : IAsyncDisposable
 
         if (!await Store.SaveAsync(lease, _app.Options.Timezone, merged, cancellationToken).ConfigureAwait(false))
         {
-            return false;
+            return StandbyPoll;
         }
 
         lock (_stateLock)
@@ -245,7 +249,7 @@ public sealed partial class BeatService : IAsyncDisposable
         Lease = lease;
         _renewAt = now + (Options.LeaderLease / 3);
         _logger.Acquired(Owner, lease.FencingToken, Store.Description);
-        return true;
+        return null;
     }
 
     private async ValueTask<bool> SyncDefinitionsAsync(DateTimeOffset now, CancellationToken cancellationToken)

@@ -114,7 +114,8 @@ public sealed class RedisBeatStore : IBeatStore
         var entries = db.HashGetAllAsync(_state);
         var zone = db.HashGetAsync(_meta, "timezone");
         var holder = db.StringGetAsync(_lock);
-        await Task.WhenAll(entries, zone, holder).ConfigureAwait(false);
+        var ttl = db.KeyTimeToLiveAsync(_lock);
+        await Task.WhenAll(entries, zone, holder, ttl).ConfigureAwait(false);
         var state = new Dictionary<string, BeatEntryState>(StringComparer.Ordinal);
         foreach (var e in await entries.ConfigureAwait(false))
         {
@@ -131,7 +132,7 @@ public sealed class RedisBeatStore : IBeatStore
             leader = new BeatLease(value[..bar], token);
         }
 
-        return new BeatStoreState((string?)await zone.ConfigureAwait(false), state, leader);
+        return new BeatStoreState((string?)await zone.ConfigureAwait(false), state, leader, leader is null ? null : await ttl.ConfigureAwait(false));
     }
 
     /// <inheritdoc />

@@ -19,7 +19,7 @@ public sealed record BeatOptions
 
     /// <summary>
     /// <c>beat_leader_lease</c>: how long the leader's lease lasts without renewal (renewed every third of it). A standby beat
-    /// takes over at most this long, plus one poll (a sixth of it), after the leader dies.
+    /// tries again when the lease would lapse (or every sixth of it), so it takes over within this long after the leader dies.
     /// </summary>
     public TimeSpan LeaderLease { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -85,8 +85,9 @@ public sealed class MemoryBeatStore : IBeatStore
     {
         lock (_lock)
         {
-            var leader = _holder is not null && _time.GetUtcNow() < _expires ? _holder : null;
-            return ValueTask.FromResult(new BeatStoreState(_timeZone, new Dictionary<string, BeatEntryState>(_entries, StringComparer.Ordinal), leader));
+            var now = _time.GetUtcNow();
+            var leader = _holder is not null && now < _expires ? _holder : null;
+            return ValueTask.FromResult(new BeatStoreState(_timeZone, new Dictionary<string, BeatEntryState>(_entries, StringComparer.Ordinal), leader, leader is null ? null : _expires - now));
         }
     }
 
