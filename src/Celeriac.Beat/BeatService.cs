@@ -57,6 +57,9 @@ public sealed partial class BeatService : IAsyncDisposable
     /// <summary>The lease while this beat is the leader, else null.</summary>
     public BeatLease? Lease { get; private set; }
 
+    /// <summary>Raised after each entry's message is sent (on the beat's loop: keep handlers short).</summary>
+    public event EventHandler<BeatSentEventArgs>? Sent;
+
     /// <summary>Whether this beat is the one sending.</summary>
     public bool IsLeader => Lease is not null;
 
@@ -357,6 +360,7 @@ public sealed partial class BeatService : IAsyncDisposable
             {
                 var result = await AsPythonBeatSends(entry.Signature).ApplyAsync(_app, cancellationToken: cancellationToken).ConfigureAwait(false);
                 _logger.Sent(entry.Task, result.Id);
+                Sent?.Invoke(this, new BeatSentEventArgs(entry.Name, entry.Task, result.Id, recorded.LastRunAt));
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {

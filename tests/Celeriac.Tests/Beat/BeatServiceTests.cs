@@ -55,6 +55,28 @@ public sealed class BeatServiceTests
     }
 
     [Fact]
+    public async Task An_entry_added_in_code_with_a_task_signature_is_sent_and_run_by_a_worker()
+    {
+        var t = new BeatTestApp(new DateTimeOffset(2026, 6, 1, 12, 0, 30, TimeSpan.Zero));
+        await using var app = new CeleriacApp(
+            new CeleriacOptions { BrokerUrl = "memory://" + t.Broker, ResultBackend = "memory://" + t.Broker },
+            new CeleriacServices { TimeProvider = t.Time });
+        var add = app.Task<int>("proj.add", (int x, int y) => x + y);
+        app.Beat.Add("add-every-minute", add.Signature(10, 20), Crontab.Parse("*/1 * * * *"));
+        await using var beat = new BeatService(app, t.Store);
+        var sent = new List<BeatSentEventArgs>();
+        beat.Sent += (_, e) => sent.Add(e);
+        await using var worker = await app.StartWorkerAsync();
+
+        await RunUntilAsync(t, beat, new DateTimeOffset(2026, 6, 1, 12, 1, 0, TimeSpan.Zero));
+        var entry = Assert.Single(beat.Entries);
+        Assert.Equal(1, entry.TotalRunCount);
+        var e = Assert.Single(sent);
+        Assert.Equal(("add-every-minute", "proj.add", new DateTimeOffset(2026, 6, 1, 12, 1, 0, TimeSpan.Zero)), (e.Name, e.Task, e.SentAt));
+        Assert.Equal(30, await app.AsyncResult(e.TaskId).GetAsync<int>(TestApp.Timeout));
+    }
+
+    [Fact]
     public async Task RunAsync_sleeps_on_the_clock_until_an_entry_is_due()
     {
         var t = new BeatTestApp(Start);
