@@ -15,9 +15,10 @@ namespace Celeriac.Schedules;
 public sealed class FileBeatStore : IBeatStore
 {
     private const int Version = 1;
-    
+
     // Relaxed escaping keeps "+08:00" readable; the file is read only as JSON, never embedded in HTML.
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly Lock _lock = new();
     private FileStream? _lockFile;
     private BeatLease? _held;
