@@ -35,12 +35,14 @@ public sealed class CeleryCrontabPropertyTests(ITestOutputHelper output)
             cases.Add(NewCase(RandomCrontab(random), zone, last, random));
         }
 
-        // Around every DST transition of 2025-2027 in several zones: spring-forward and fall-back, with schedules that
-        // land in the gap, in the repeated hour, and on both sides.
-        foreach (var zoneName in DstZones.Append("Asia/Shanghai"))
+        // Around every DST transition of 2025-2027 in several zones, and of Asia/Shanghai's DST years 1986-1991 (the
+        // seed's zone has had none since): spring-forward and fall-back, with schedules that land in the gap, in the
+        // repeated hour, and on both sides.
+        var transitions = DstZones.SelectMany(z => Transitions(z, 2025, 2027)).Concat(Transitions("Asia/Shanghai", 1986, 1991)).ToList();
+        Assert.Contains(transitions, t => t.Zone == "Asia/Shanghai");
+        foreach (var (zoneName, transition) in transitions)
         {
             var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneName);
-            foreach (var transition in Transitions(zone, 2025, 2027))
             {
                 for (var k = 0; k < 12; k++)
                 {
@@ -205,8 +207,9 @@ public sealed class CeleryCrontabPropertyTests(ITestOutputHelper output)
         };
     }
 
-    private static IEnumerable<DateTimeOffset> Transitions(TimeZoneInfo zone, int fromYear, int toYear)
+    private static IEnumerable<(string Zone, DateTimeOffset At)> Transitions(string zoneName, int fromYear, int toYear)
     {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneName);
         var t = new DateTimeOffset(fromYear, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var end = new DateTimeOffset(toYear + 1, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var offset = zone.GetUtcOffset(t);
@@ -216,7 +219,7 @@ public sealed class CeleryCrontabPropertyTests(ITestOutputHelper output)
             var o = zone.GetUtcOffset(next);
             if (o != offset)
             {
-                yield return next;
+                yield return (zoneName, next);
                 offset = o;
             }
 
