@@ -77,6 +77,26 @@ public sealed class BeatServiceTests
     }
 
     [Fact]
+    public async Task An_entrys_own_timezone_wins_over_the_apps()
+    {
+        // App in UTC; the entry runs at 09:00 Berlin wall time (summer: 07:00 UTC), the other at 09:00 UTC.
+        var t = new BeatTestApp(new DateTimeOffset(2026, 6, 1, 6, 0, 0, TimeSpan.Zero));
+        await using var app = t.NewApp();
+        app.Beat.Add("berlin", BeatTestApp.Send("proj.a", "berlin"), Crontab.Parse("0 9 * * *"), timeZone: TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin"));
+        app.Beat.Add("utc", BeatTestApp.Send("proj.b", "utc"), Crontab.Parse("0 9 * * *"));
+        await using var beat = new BeatService(app, t.Store);
+        await beat.TickAsync();
+        Assert.Equal(new DateTimeOffset(2026, 6, 1, 9, 0, 0, TimeSpan.FromHours(2)), beat.Entries[0].NextRunAt);
+        Assert.Equal(TimeSpan.FromHours(2), beat.Entries[0].NextRunAt!.Value.Offset);
+        Assert.Equal(new DateTimeOffset(2026, 6, 1, 9, 0, 0, TimeSpan.Zero), beat.Entries[1].NextRunAt);
+
+        await RunUntilAsync(t, beat, new DateTimeOffset(2026, 6, 1, 7, 0, 0, TimeSpan.Zero));
+        Assert.Equal((1L, 0L), (await BeatTestApp.CountAsync(app, "berlin"), await BeatTestApp.CountAsync(app, "utc")));
+        await RunUntilAsync(t, beat, new DateTimeOffset(2026, 6, 1, 9, 0, 0, TimeSpan.Zero));
+        Assert.Equal((1L, 1L), (await BeatTestApp.CountAsync(app, "berlin"), await BeatTestApp.CountAsync(app, "utc")));
+    }
+
+    [Fact]
     public async Task RunAsync_sleeps_on_the_clock_until_an_entry_is_due()
     {
         var t = new BeatTestApp(Start);
