@@ -31,6 +31,8 @@ public static class CeleriacConfiguration
         CelerySettings.WorkerPrefetchMultiplier, CelerySettings.WorkerHostname, CelerySettings.WorkerQueues,
         CelerySettings.WorkerShutdownTimeout, CelerySettings.WorkerSendTaskEvents, CelerySettings.WorkerDisableRateLimits, CelerySettings.WorkerStateDb, CelerySettings.BeatSchedule,
         CelerySettings.TaskSendSentEvent,
+        CelerySettings.BeatScheduleFilename, CelerySettings.BeatMaxLoopInterval, CelerySettings.BeatLeaderLease,
+        CelerySettings.BeatMissedRunPolicy, CelerySettings.BeatMissedRunGrace,
     };
 
     /// <summary>Reads the settings in <paramref name="section"/> over <paramref name="start"/> (defaults when null).</summary>
@@ -95,6 +97,15 @@ public static class CeleriacConfiguration
                 SendTaskEvents = r.Bool(CelerySettings.WorkerSendTaskEvents) ?? o.Worker.SendTaskEvents,
                 DisableRateLimits = r.Bool(CelerySettings.WorkerDisableRateLimits) ?? o.Worker.DisableRateLimits,
                 StateDb = r.String(CelerySettings.WorkerStateDb) ?? o.Worker.StateDb,
+            },
+            Beat = o.Beat with
+            {
+                Schedule = BeatScheduleConfiguration.Read(o.Beat.Schedule, section.GetSection(CelerySettings.BeatSchedule)),
+                ScheduleFilename = r.String(CelerySettings.BeatScheduleFilename) ?? o.Beat.ScheduleFilename,
+                MaxLoopInterval = r.Seconds(CelerySettings.BeatMaxLoopInterval) is { } maxLoop && maxLoop > TimeSpan.Zero ? maxLoop : o.Beat.MaxLoopInterval,
+                LeaderLease = r.Seconds(CelerySettings.BeatLeaderLease) ?? o.Beat.LeaderLease,
+                MissedRunPolicy = r.String(CelerySettings.BeatMissedRunPolicy) is { } policy ? BeatScheduleConfiguration.Policy(CelerySettings.BeatMissedRunPolicy, policy) : o.Beat.MissedRunPolicy,
+                MissedRunGrace = r.Seconds(CelerySettings.BeatMissedRunGrace) ?? o.Beat.MissedRunGrace,
             },
         };
         return o;

@@ -42,8 +42,11 @@ public static class CelerySettings
     public const string TaskSendSentEvent = "task_send_sent_event";
     public const string WorkerDisableRateLimits = "worker_disable_rate_limits";
     public const string WorkerStateDb = "worker_state_db";
-
-    /// <summary>Reserved for Beat (F4): accepted and not yet read.</summary>
     public const string BeatSchedule = "beat_schedule";
+    public const string BeatScheduleFilename = "beat_schedule_filename";
+    public const string BeatMaxLoopInterval = "beat_max_loop_interval";
+    public const string BeatLeaderLease = "beat_leader_lease";
+    public const string BeatMissedRunPolicy = "beat_missed_run_policy";
+    public const string BeatMissedRunGrace = "beat_missed_run_grace";
 #pragma warning restore CS1591
 }

@@ -1,3 +1,4 @@
+using Celeriac.Beat;
 using Celeriac.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,6 +50,17 @@ public static class ServiceCollectionExtensions
             var options = configure?.Invoke(app.Options.Worker) ?? app.Options.Worker;
             return new WorkerService(new WorkerHost(app, options));
         });
+        return services;
+    }
+
+    /// <summary>
+    /// Runs beat as a hosted service: it sends <c>app.Beat</c>'s entries (<c>beat_schedule</c> and those added in code)
+    /// while it holds the schedule's lease, and gives the lease up when the host stops.
+    /// </summary>
+    public static IServiceCollection AddCeleriacBeat(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton<IHostedService>(sp => new BeatHostedService(new BeatService(sp.GetRequiredService<CeleriacApp>())));
         return services;
     }
 }

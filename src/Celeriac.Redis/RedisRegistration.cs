@@ -32,13 +32,24 @@ public static class RedisRegistration
         return backends;
     }
 
-    /// <summary>Registers both the Redis transport and the Redis result backend.</summary>
+    /// <summary>Registers <see cref="RedisBeatStore"/>: beat keeps its state and leader lease on a Redis broker.</summary>
+    /// <returns>The same registry.</returns>
+    public static Schedules.BeatStoreRegistry AddRedis(this Schedules.BeatStoreRegistry stores)
+    {
+        ArgumentNullException.ThrowIfNull(stores);
+        stores.Register(Scheme, RedisBeatStore.Create);
+        stores.Register(TlsScheme, RedisBeatStore.Create);
+        return stores;
+    }
+
+    /// <summary>Registers the Redis transport, result backend and beat store.</summary>
     /// <returns>The same services, for chaining.</returns>
     public static CeleriacServices AddRedis(this CeleriacServices services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.Transports.AddRedis();
         services.Backends.AddRedis();
+        services.BeatStores.AddRedis();
         return services;
     }
 }

@@ -49,6 +49,7 @@ public sealed partial class CeleriacApp : IAsyncDisposable
             ? DisabledResultBackend.Instance
             : Services.Backends.Create(new ResultBackendContext(backendUrl, options.Result.Expires, TimeProvider, LoggerFactory) { Transport = () => Transport, ReplyQueue = Oid }));
         Producer = new TaskProducer(this);
+        Beat = new Schedules.BeatSchedule(this, options.Beat.Schedule);
 
         foreach (var import in options.Imports)
         {
@@ -70,6 +71,12 @@ public sealed partial class CeleriacApp : IAsyncDisposable
 
     /// <summary>The registered tasks.</summary>
     public TaskRegistry Tasks { get; } = new();
+
+    /// <summary>
+    /// The periodic tasks a beat sends (<c>beat_schedule</c> plus entries added in code):
+    /// <c>app.Beat.Add("every-minute", add.Signature(10, 20), Crontab.Parse("*/1 * * * *"))</c>.
+    /// </summary>
+    public Schedules.BeatSchedule Beat { get; }
 
     /// <summary>The app's Lamport clock (events, remote control).</summary>
     public Control.LamportClock Clock { get; } = new();

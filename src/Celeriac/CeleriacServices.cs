@@ -22,4 +22,14 @@ public sealed record CeleriacServices
 
     /// <summary>Result backends by scheme; knows <c>memory://</c> from the start.</summary>
     public ResultBackendRegistry Backends { get; init; } = new();
+
+    /// <summary>Beat stores by broker scheme (Redis keeps beat's state and leader lease); knows <c>memory://</c> from the start.</summary>
+    public Schedules.BeatStoreRegistry BeatStores { get; init; } = NewBeatStores();
+
+    private static Schedules.BeatStoreRegistry NewBeatStores()
+    {
+        var registry = new Schedules.BeatStoreRegistry();
+        registry.Register("memory", Schedules.MemoryBeatStore.Get);
+        return registry;
+    }
 }

@@ -56,6 +56,7 @@ public sealed class DependencyRuleTests
     [InlineData(typeof(CeleriacApp), new[] { "Celeriac.Protocol", "Microsoft.Extensions.Logging.Abstractions" })]
     [InlineData(typeof(Worker.WorkerHost), new[] { "Celeriac", "Celeriac.Protocol", "Microsoft.Extensions.Logging.Abstractions" })]
     [InlineData(typeof(RabbitMQ.AmqpTransport), new[] { "Celeriac", "Celeriac.Protocol", "Microsoft.Extensions.Logging.Abstractions", "RabbitMQ.Client" })]
+    [InlineData(typeof(Celeriac.Beat.BeatService), new[] { "Celeriac", "Celeriac.Protocol", "Microsoft.Extensions.Logging.Abstractions" })]
     public void A_core_assembly_loads_only_the_bcl_and_its_allowed_dependencies(Type marker, string[] allowed)
     {
         var references = marker.Assembly.GetReferencedAssemblies()

@@ -19,7 +19,9 @@ internal static class WorkerCommand
         var statedb = new Option<string?>("--statedb", "-S") { Description = "File that keeps revoked task ids across restarts (worker_state_db)" };
         var events = new Option<bool>("--task-events", "-E") { Description = "Send task events, for monitors such as celery events and Flower (worker_send_task_events)" };
         var withoutMingle = new Option<bool>("--without-mingle") { Description = "Do not sync revoked ids and clocks with other workers at start (Redis and AMQP mingle by default)" };
-        var command = new Command("worker", "Start a worker") { concurrency, queues, hostname, prefetch, events, statedb, withoutMingle };
+        var beat = new Option<bool>("--beat", "-B") { Description = "Also run beat, the periodic task scheduler, in this process" };
+        var schedule = BeatCommand.ScheduleOption();
+        var command = new Command("worker", "Start a worker") { concurrency, queues, hostname, prefetch, events, statedb, withoutMingle, beat, schedule };
         CommandRunner.SetAction(command, app, async (app, parse, cancellationToken) =>
         {
             var o = app.Options.Worker;
@@ -54,7 +56,25 @@ internal static class WorkerCommand
 
             await worker.StartAsync(cancellationToken).ConfigureAwait(false);
             await parse.InvocationConfiguration.Output.WriteLineAsync(Banner(app, worker)).ConfigureAwait(false);
-            await worker.RunAsync(warm.Token).ConfigureAwait(false);
+
+            // -B: beat in the same process, stopped with the worker's warm shutdown (Celery's embedded beat).
+            var embedded = parse.GetValue(beat) ? new Beat.BeatService(app, options: BeatCommand.Options(app, parse.GetValue(schedule))) : null;
+            using var stopBeat = CancellationTokenSource.CreateLinkedTokenSource(warm.Token);
+            var beatRun = embedded?.RunAsync(stopBeat.Token) ?? Task.CompletedTask;
+            try
+            {
+                await worker.RunAsync(warm.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                await stopBeat.CancelAsync().ConfigureAwait(false);
+                await beatRun.ConfigureAwait(false);
+                if (embedded is not null)
+                {
+                    await embedded.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
             return ExitCodes.Ok;
         });
         return command;

@@ -34,6 +34,9 @@ public sealed record CeleriacOptions
     /// <summary>Worker settings (<c>worker_*</c>).</summary>
     public WorkerOptions Worker { get; init; } = new();
 
+    /// <summary>Beat settings (<c>beat_*</c>), including <c>beat_schedule</c>.</summary>
+    public BeatOptions Beat { get; init; } = new();
+
     /// <summary>The resolved time zone.</summary>
     /// <exception cref="CeleriacConfigurationException">The name is not a known IANA zone.</exception>
     public TimeZoneInfo ResolveTimeZone()
@@ -78,6 +81,15 @@ public sealed record CeleriacOptions
         Check(Task.QueueMaxPriority is null or (>= 1 and <= 255), "task_queue_max_priority", $"must be from 1 to 255, got {Task.QueueMaxPriority}");
         Check(Task.DefaultQueueType is TaskOptions.ClassicQueueType or TaskOptions.QuorumQueueType, "task_default_queue_type", $"'{Task.DefaultQueueType}' is not a queue type; use 'classic' or 'quorum'");
         Routing.TaskRouter.Validate(Task.Routes);
+        Check(Beat.MaxLoopInterval > TimeSpan.Zero, "beat_max_loop_interval", "must be positive");
+        Check(Beat.LeaderLease >= TimeSpan.FromSeconds(1), "beat_leader_lease", "must be at least 1 second");
+        Check(Beat.MissedRunGrace >= TimeSpan.Zero, "beat_missed_run_grace", "must not be negative");
+        Check(!string.IsNullOrWhiteSpace(Beat.ScheduleFilename), "beat_schedule_filename", "must not be empty");
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in Beat.Schedule)
+        {
+            Check(names.Add(entry.Name), "beat_schedule." + entry.Name, "the name is used twice");
+        }
     }
 
     private static void ParseUrl(string key, string url)
