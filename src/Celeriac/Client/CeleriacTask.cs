@@ -38,7 +38,6 @@ public class CeleriacTask
         return new AsyncResult(id, App);
     }
 
-    /// <summary>Fills queue and priority from the task's settings when the call does not give them.</summary>
     /// <summary>A signature of this task with partial arguments (Celery's <c>task.s(*args)</c>).</summary>
     public Canvas.Signature Signature(params object?[] args) =>
         new(Name, Canvas.Signature.ToArray(args)) { App = App };
@@ -59,6 +58,16 @@ public class CeleriacTask
     /// <summary>An immutable signature: it ignores its parent's result (Celery's <c>task.si(*args)</c>).</summary>
     public Canvas.Signature ImmutableSignature(params object?[] args) => Signature(args).Immutable();
 
+    /// <summary>Calls this task once per item in one worker, the item as its argument (Celery's <c>task.map(it)</c>).</summary>
+    public Canvas.Signature Map(IEnumerable<object?> items) => Canvas.Workflow.Map(Signature(), items);
+
+    /// <summary>Calls this task once per item in one worker, the item spread as its arguments (Celery's <c>task.starmap(it)</c>).</summary>
+    public Canvas.Signature Starmap(IEnumerable<IEnumerable<object?>> items) => Canvas.Workflow.Starmap(Signature(), items);
+
+    /// <summary>Runs this task over the items in slices of <paramref name="n"/>, the slices in parallel (Celery's <c>task.chunks(it, n)</c>).</summary>
+    public Canvas.Signature Chunks(IEnumerable<IEnumerable<object?>> items, int n) => Canvas.Workflow.Chunks(Signature(), items, n);
+
+    /// <summary>Fills queue and priority from the task's settings when the call does not give them.</summary>
     private protected ApplyOptions WithTaskDefaults(ApplyOptions? options)
     {
         options ??= new ApplyOptions();
