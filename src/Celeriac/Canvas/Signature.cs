@@ -136,9 +136,7 @@ public sealed class Signature
             case GroupType:
                 return With(kwargs: WithTasks(KwargsNode, Workflow.Tasks(this).Select(m => m.Apply(args, kwargs))));
             case ChordType:
-                var chordKwargs = (JsonObject)KwargsNode.DeepClone();
-                chordKwargs[HeaderKey] = Map(Workflow.Tasks(Workflow.ChordParts(this).Header), m => m.Apply(args, kwargs));
-                return With(kwargs: chordKwargs);
+                return WithChordHeader(h => h.Apply(args, kwargs));
         }
 
         var merged = (JsonArray?)args?.DeepClone() ?? [];
@@ -170,11 +168,7 @@ public sealed class Signature
             case GroupType:
                 return With(kwargs: WithTasks(KwargsNode, Workflow.Tasks(this).Select(s => s.WithImmutable(immutable))));
             case ChordType:
-                var (header, body) = Workflow.ChordParts(this);
-                var kwargs = (JsonObject)KwargsNode.DeepClone();
-                kwargs[HeaderKey] = Map(Workflow.Tasks(header), s => s.WithImmutable(immutable));
-                kwargs[BodyKey] = body.ToJson();
-                return With(kwargs: kwargs);
+                return WithChordHeader(h => h.WithImmutable(immutable));
             default:
                 return IsImmutable == immutable ? this : With(immutable: immutable);
         }
@@ -313,6 +307,15 @@ public sealed class Signature
 
     private CeleriacApp RequireApp() =>
         App ?? throw new InvalidOperationException($"the signature {this} has no app: call ApplyAsync(app, ...) or make it from app.GetTask(name).Signature(...)");
+
+    /// <summary>A chord with its header changed; a header that is a list (not frozen yet) stays a list, a group stays that group.</summary>
+    private Signature WithChordHeader(Func<Signature, Signature> change)
+    {
+        var kwargs = (JsonObject)KwargsNode.DeepClone();
+        var header = change(Workflow.ChordParts(this).Header);
+        kwargs[HeaderKey] = KwargsNode[HeaderKey] is JsonArray ? Map(Workflow.Tasks(header), s => s) : header.ToJson();
+        return With(kwargs: kwargs);
+    }
 
     private Signature WithChordBody(Func<Signature, Signature> change)
     {

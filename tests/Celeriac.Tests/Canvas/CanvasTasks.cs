@@ -18,7 +18,7 @@ internal sealed class CanvasTasks
             Interlocked.Increment(ref _xsumRuns);
             return numbers.Sum();
         });
-        Fail = app.Task("t.fail", new Func<string, long>(message => throw TaskFailedException.Python("ValueError", message)));
+        Fail = app.Task("t.fail", new Func<JsonNode?, long>(message => throw TaskFailedException.Python("ValueError", message?.ToString() ?? "None")));
         Identity = app.Task("t.identity", (JsonNode? value) => value?.DeepClone());
         Collect = app.Task("t.collect", (JsonNode? value) =>
         {
