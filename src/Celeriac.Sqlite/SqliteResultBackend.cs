@@ -69,7 +69,7 @@ public sealed partial class SqliteResultBackend : KeyValueResultBackend
         {
             s.Execute("BEGIN IMMEDIATE;");
             var added = s.Command(SqliteSql.AddChordPart, groupId, taskId, part, expiresAt).ExecuteNonQuery() == 1;
-            s.Command(SqliteSql.TouchChordParts, groupId, expiresAt).ExecuteNonQuery();
+            s.Command(SqliteSql.TouchChordParts, groupId, expiresAt, GroupKey(groupId)).ExecuteNonQuery();
             var count = Convert.ToInt64(s.Command(SqliteSql.CountChordParts, groupId, now.ToUnixTimeMilliseconds()).ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
             s.Execute("COMMIT;");
             return (count, added);

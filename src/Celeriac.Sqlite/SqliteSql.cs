@@ -316,11 +316,15 @@ internal static class SqliteSql
         "$part",
         "$expires_at");
 
-    /// <summary>Gives every part of a chord's join a new expiry (Celery's EXPIRE of the join keys at each part).</summary>
+    /// <summary>Gives every part of a chord's join and its saved header group a new expiry (Celery's EXPIRE of the join keys at each part).</summary>
     public static readonly SqliteStatement TouchChordParts = new(
-        "UPDATE celeriac_chord_parts SET expires_at = $expires_at WHERE group_id = $group_id;",
+        """
+        UPDATE celeriac_chord_parts SET expires_at = $expires_at WHERE group_id = $group_id;
+        UPDATE celeriac_results SET expires_at = $expires_at WHERE key = $group_key;
+        """,
         "$group_id",
-        "$expires_at");
+        "$expires_at",
+        "$group_key");
 
     /// <summary>How many header tasks of a chord have reported (expired parts do not count).</summary>
     public static readonly SqliteStatement CountChordParts = new(

@@ -183,12 +183,6 @@ internal sealed partial class CanvasSteps
         {
             members = await _app.Backend.ChordPartReturnAsync(groupId, groupIndex, meta).ConfigureAwait(false);
         }
-        catch (ChordJoinException ex)
-        {
-            LogChordJoinFailed(ex, groupId, meta.TaskId);
-            await FailChordBodyAsync(request, body, ex.Message).ConfigureAwait(false);
-            return;
-        }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogChordJoinFailed(ex, groupId, meta.TaskId);

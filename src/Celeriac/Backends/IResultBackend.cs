@@ -44,9 +44,9 @@ public interface IResultBackend : IAsyncDisposable
     /// <summary>
     /// Called by the worker when a chord header task ends (any state). Returns the header's results ordered by
     /// position when this was the last one to end (the caller then applies the body), otherwise null: exactly one
-    /// call per chord returns them, even with many workers, and a task that reports twice counts once.
+    /// call per chord returns them, even with many workers, and a task that reports twice counts once. A part that comes
+    /// after the join's state is gone (completed or expired) returns null.
     /// </summary>
-    /// <exception cref="ChordJoinException">The join cannot go on (its state is gone); the body should fail with ChordError.</exception>
     ValueTask<IReadOnlyList<ChordMember>?> ChordPartReturnAsync(string groupId, int? groupIndex, ResultMeta meta, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes expired results where the store does not expire them itself (Celery's <c>backend.cleanup()</c>, run by <c>celery.backend_cleanup</c>).</summary>

@@ -118,14 +118,18 @@ public abstract class KeyValueResultBackend : IResultBackend
     /// result]</c>, as Redis's <c>.j</c> set does) under its task id, so a task that reports twice (redelivered after a
     /// crash) counts once and the results need not be read back from the tasks' own keys (an <c>ignore_result</c> header
     /// task still gives its result to the body). The part that completes the saved group's size returns the parts in the
-    /// group's order and deletes the join. See decisions/0004. Source: celery/backends/base.py (on_chord_part_return).
+    /// group's order and deletes the join. A part that comes when the saved group is gone (the join finished, or expired)
+    /// is ignored, as Redis ignores it; Celery would fail the body with "GroupResult no longer exists" even when the part
+    /// is a late duplicate of a chord that completed. See decisions/0004. Source: celery/backends/base.py (on_chord_part_return).
     /// </remarks>
-    /// <exception cref="ChordJoinException">The header's saved group is gone (expired or never prepared).</exception>
     public virtual async ValueTask<IReadOnlyList<ChordMember>?> ChordPartReturnAsync(string groupId, int? groupIndex, ResultMeta meta, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(meta);
-        var members = await RestoreGroupAsync(groupId, cancellationToken).ConfigureAwait(false)
-            ?? throw new ChordJoinException($"GroupResult {groupId} no longer exists");
+        var members = await RestoreGroupAsync(groupId, cancellationToken).ConfigureAwait(false);
+        if (members is null)
+        {
+            return null;
+        }
 
         var (count, added) = await AddChordPartAsync(groupId, meta.TaskId, ChordMember.Encode(meta), ResultExpires, cancellationToken).ConfigureAwait(false);
         if (!added || count != members.Count)
@@ -176,7 +180,8 @@ public abstract class KeyValueResultBackend : IResultBackend
 
     /// <summary>
     /// Atomically adds a chord header task's part to the join of <paramref name="groupId"/> unless that task has one
-    /// there already, and sets the join's time to live. Returns the number of tasks in the join and whether this call
+    /// there already, and gives the join and the saved header group (<see cref="GroupKey"/>) <paramref name="expires"/>
+    /// to live from now, as Celery's EXPIRE at every part. Returns the number of tasks in the join and whether this call
     /// added one. A backend that overrides <see cref="ChordPartReturnAsync"/> with its own join need not implement it.
     /// </summary>
     protected virtual ValueTask<(long Count, bool Added)> AddChordPartAsync(string groupId, string taskId, byte[] part, TimeSpan? expires, CancellationToken cancellationToken) =>

@@ -65,6 +65,10 @@ public sealed class MemoryResultBackend : KeyValueResultBackend
 
             var added = join.Parts.TryAdd(taskId, part);
             join.Expires = expires is { } e ? now + e : null;
+            if (_store.Values.TryGetValue(GroupKey(groupId), out var group))
+            {
+                _store.Values[GroupKey(groupId)] = group with { Expires = join.Expires };
+            }
             return ValueTask.FromResult(((long)join.Parts.Count, added));
         }
     }
