@@ -177,7 +177,10 @@ internal static class CanvasFreezer
         var members = Unroll(group);
         for (var i = 0; i < members.Count; i++)
         {
-            members[i] = Freeze(members[i], new FreezeScope { GroupId = groupId, GroupIndex = i, Chord = scope.Chord, RootId = scope.RootId, ParentId = scope.ParentId }, replyTo);
+            // As Celery's _freeze_unroll: members get the enclosing group's id, not this group's own, which they only get
+            // when the group is sent. A chord read back from its dict drops its header group's id (Python's chord
+            // from_dict keeps only the header's tasks) and joins under a new one: members must not be bound to the old.
+            members[i] = Freeze(members[i], new FreezeScope { GroupId = scope.GroupId, GroupIndex = i, Chord = scope.Chord, RootId = scope.RootId, ParentId = scope.ParentId }, replyTo);
         }
 
         var kwargs = group.Kwargs;
