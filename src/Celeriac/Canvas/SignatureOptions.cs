@@ -35,6 +35,8 @@ public static class SignatureOptions
         Put(o, CanvasNames.GroupId, options.GroupId);
         Put(o, CanvasNames.GroupIndex, options.GroupIndex);
         Put(o, CanvasNames.ReplyTo, options.ReplyTo);
+        PutList(o, CanvasNames.Link, options.Link);
+        PutList(o, CanvasNames.LinkError, options.LinkError);
         if (options.Headers is { Count: > 0 } headers)
         {
             var h = new JsonObject();
@@ -84,6 +86,14 @@ public static class SignatureOptions
             GroupIndex = Number(o[CanvasNames.GroupIndex]) is { } gi ? (int)gi : null,
             ReplyTo = Text(o[CanvasNames.ReplyTo]),
         };
+    }
+
+    private static void PutList(JsonObject o, string key, IReadOnlyList<Signature>? signatures)
+    {
+        if (signatures is { Count: > 0 })
+        {
+            o[key] = new JsonArray([.. signatures.Select(s => (JsonNode)s.ToJson())]);
+        }
     }
 
     private static void Put(JsonObject o, string key, object? value)

@@ -67,4 +67,10 @@ public sealed record ApplyOptions
     /// app's oid; a workflow's later tasks carry their first sender's, as Celery's frozen signatures do.
     /// </summary>
     public string? ReplyTo { get; init; }
+
+    /// <summary>Callbacks applied with the result when the task succeeds (Celery's <c>link</c>).</summary>
+    public IReadOnlyList<Canvas.Signature>? Link { get; init; }
+
+    /// <summary>Errbacks applied when the task fails (Celery's <c>link_error</c>; see <see cref="Canvas.Signature.LinkError"/>).</summary>
+    public IReadOnlyList<Canvas.Signature>? LinkError { get; init; }
 }

@@ -245,6 +245,31 @@ public sealed class CanvasWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Link_and_link_error_are_call_options_of_any_task_too()
+    {
+        var errback = _t.Identity.Signature().Freeze();
+
+        var ok = await _t.Add.ApplyAsync([2, 3], options: new ApplyOptions { Link = [_t.Mul.Signature(10)] });
+        var bad = await _app.SendTaskAsync("t.fail", ["by name"], options: new ApplyOptions { LinkError = [errback] });
+
+        Assert.Equal(5, await ok.GetAsync(TestApp.Timeout));
+        Assert.Equal(50, await Assert.Single(ok.Children).GetAsync<long>(TestApp.Timeout));
+        await Assert.ThrowsAsync<TaskFailedException>(async () => await bad.GetAsync(TestApp.Timeout));
+        Assert.Equal(bad.Id, await _app.AsyncResult(errback.Id!).GetAsync<string>(TestApp.Timeout));
+    }
+
+    [Fact]
+    public async Task A_chord_without_a_result_backend_is_refused_as_in_celery()
+    {
+        await using var app = TestApp.Create(o => o with { ResultBackend = null });
+        var t = new CanvasTasks(app);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => Chord([t.Add.Signature(1, 1)], t.Xsum.Signature()).ApplyAsync());
+
+        Assert.StartsWith("Starting chords requires a result backend to be configured", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Several_links_are_sent_as_one_group_as_celery_does()
     {
         var result = await _t.Add.Signature(2, 3).Link(_t.Mul.Signature(10)).Link(_t.Mul.Signature(100)).ApplyAsync();
