@@ -31,8 +31,22 @@ internal sealed partial class CanvasSteps
         _logger = logger;
     }
 
-    /// <summary>Sends the callbacks and the next chain step; returns their result tuples for the meta's <c>children</c>.</summary>
-    public async ValueTask<JsonArray> OnSuccessAsync(TaskRequest request, JsonNode? result)
+    /// <summary>
+    /// Before a SUCCESS is stored: sends the callbacks and the next chain step; returns their result tuples for the
+    /// meta's <c>children</c>, or null when the task has neither (no work, no allocation, for the common task).
+    /// </summary>
+    public ValueTask<JsonArray?> SendCallbacksAsync(TaskRequest request, JsonNode? result) =>
+        request.Message.Embed is { Callbacks: null or { Count: 0 }, Chain: null or { Count: 0 } }
+            ? ValueTask.FromResult<JsonArray?>(null)
+            : SendCallbacksCoreAsync(request, result);
+
+    /// <summary>After a SUCCESS (stored or ignored): a chord header task's part in the join.</summary>
+    public ValueTask JoinChordAsync(TaskRequest request, JsonNode? result) =>
+        request.Message.Embed.Chord is null
+            ? ValueTask.CompletedTask
+            : ChordPartAsync(request, new ResultMeta { TaskId = request.Id, Status = TaskStates.Success, Result = result });
+
+    private async ValueTask<JsonArray?> SendCallbacksCoreAsync(TaskRequest request, JsonNode? result)
     {
         var children = new JsonArray();
         var embed = request.Message.Embed;
@@ -127,7 +141,7 @@ internal sealed partial class CanvasSteps
     }
 
     /// <summary>A chord header task's part in the join (any end state); the last one sends the body, or fails it.</summary>
-    public async ValueTask ChordPartAsync(TaskRequest request, ResultMeta meta)
+    private async ValueTask ChordPartAsync(TaskRequest request, ResultMeta meta)
     {
         if (request.Message.Embed.Chord is { } body && request.GroupId is { } groupId && _app.Backend.Capabilities.JoinsChords)
         {
