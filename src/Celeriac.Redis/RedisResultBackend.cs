@@ -162,17 +162,19 @@ public sealed partial class RedisResultBackend : KeyValueResultBackend
     /// <remarks>
     /// Celery 5.2's ordered join (<c>result_chord_ordered</c>), in one MULTI: <c>ZADD .j &lt;index&gt; [1, id, state, result]</c>,
     /// <c>ZCOUNT .j</c>, <c>GET .t</c>, <c>GET .s</c>, <c>EXPIRE</c> of the three. The one that brings the count to the size
-    /// reads <c>.j</c> in index order and deletes the keys. Source: celery/backends/redis.py (on_chord_part_return).
+    /// reads <c>.j</c> in index order and deletes the keys; Python and Celeriac workers share the join. Unlike Celery, a
+    /// part whose ZADD added nothing (the same task reporting the same end again) never completes the join.
+    /// Source: celery/backends/redis.py (on_chord_part_return).
     /// </remarks>
     public override async ValueTask<IReadOnlyList<ChordMember>?> ChordPartReturnAsync(string groupId, int? groupIndex, ResultMeta meta, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(meta);
         var baseKey = GroupKey(groupId);
         RedisKey joinKey = baseKey + ".j", totalKey = baseKey + ".t", sizeKey = baseKey + ".s";
-        var member = KombuJson.Serialize(new System.Text.Json.Nodes.JsonArray(1, meta.TaskId, meta.Status, meta.Result?.DeepClone()));
+        var member = ChordMember.Encode(meta);
         var db = await DatabaseAsync().ConfigureAwait(false);
         var tran = db.CreateTransaction();
-        _ = tran.SortedSetAddAsync(joinKey, member, groupIndex ?? double.PositiveInfinity);
+        var added = tran.SortedSetAddAsync(joinKey, member, groupIndex ?? double.PositiveInfinity);
         var count = tran.SortedSetLengthAsync(joinKey);
         var total = tran.StringGetAsync(totalKey);
         var size = tran.StringGetAsync(sizeKey);
@@ -191,8 +193,9 @@ public sealed partial class RedisResultBackend : KeyValueResultBackend
         }
 
         var totalValue = await total.ConfigureAwait(false);
-        _ = long.TryParse((string?)totalValue, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var added);
-        if (await count.ConfigureAwait(false) != expected + added)
+        _ = long.TryParse((string?)totalValue, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var diff);
+        // Only a part that is new completes the join: a task reporting the same end twice (redelivered) cannot send the body twice.
+        if (await count.ConfigureAwait(false) != expected + diff || !await added.ConfigureAwait(false))
         {
             return null;
         }
@@ -201,29 +204,11 @@ public sealed partial class RedisResultBackend : KeyValueResultBackend
         var results = new List<ChordMember>(entries.Length);
         foreach (var entry in entries)
         {
-            if (KombuJson.Parse((byte[])entry!) is System.Text.Json.Nodes.JsonArray { Count: 4 } e)
-            {
-                results.Add(new ChordMember(e[1]!.GetValue<string>(), e[2]!.GetValue<string>(), e[3]?.DeepClone()));
-            }
+            results.Add(ChordMember.Decode((byte[])entry!));
         }
 
         await db.KeyDeleteAsync([joinKey, totalKey, sizeKey]).ConfigureAwait(false);
         return results;
-    }
-
-    /// <inheritdoc />
-    protected override async ValueTask<long> IncrementAsync(string key, TimeSpan? expires, CancellationToken cancellationToken)
-    {
-        var db = await DatabaseAsync().ConfigureAwait(false);
-        var tran = db.CreateTransaction();
-        var value = tran.StringIncrementAsync(key);
-        if (WholeSeconds(expires) is { } ttl)
-        {
-            _ = tran.KeyExpireAsync(key, ttl);
-        }
-
-        await tran.ExecuteAsync().ConfigureAwait(false);
-        return await value.ConfigureAwait(false);
     }
 
     /// <inheritdoc />

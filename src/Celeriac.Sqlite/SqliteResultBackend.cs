@@ -60,13 +60,51 @@ public sealed partial class SqliteResultBackend : KeyValueResultBackend
     }
 
     /// <inheritdoc />
-    protected override async ValueTask<long> IncrementAsync(string key, TimeSpan? expires, CancellationToken cancellationToken)
+    /// <remarks>One IMMEDIATE transaction, so that of the header tasks ending at once in several processes exactly one sees the last count.</remarks>
+    protected override ValueTask<(long Count, bool Added)> AddChordPartAsync(string groupId, string taskId, byte[] part, TimeSpan? expires, CancellationToken cancellationToken)
     {
         var now = TimeProvider.GetUtcNow();
         long? expiresAt = expires is { } e ? (now + e).ToUnixTimeMilliseconds() : null;
-        var value = await _database.WriteAsync(s => Convert.ToInt64(s.Command(SqliteSql.IncrementResult, key, expiresAt, now.ToUnixTimeMilliseconds()).ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
-        _database.NotifyChanged();
-        return value;
+        return _database.WriteAsync(s =>
+        {
+            s.Execute("BEGIN IMMEDIATE;");
+            var added = s.Command(SqliteSql.AddChordPart, groupId, taskId, part, expiresAt).ExecuteNonQuery() == 1;
+            s.Command(SqliteSql.TouchChordParts, groupId, expiresAt, GroupKey(groupId)).ExecuteNonQuery();
+            var count = Convert.ToInt64(s.Command(SqliteSql.CountChordParts, groupId, now.ToUnixTimeMilliseconds()).ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            s.Execute("COMMIT;");
+            return (count, added);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override ValueTask<IReadOnlyList<byte[]>> ReadChordPartsAsync(string groupId, CancellationToken cancellationToken)
+    {
+        var now = TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        return ValueTask.FromResult(_database.Read<IReadOnlyList<byte[]>>(s =>
+        {
+            var parts = new List<byte[]>();
+            using var reader = s.Command(SqliteSql.ReadChordParts, groupId, now).ExecuteReader();
+            while (reader.Read())
+            {
+                parts.Add(reader.GetFieldValue<byte[]>(0));
+            }
+
+            return parts;
+        }));
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask DeleteChordPartsAsync(string groupId, CancellationToken cancellationToken) =>
+        await _database.WriteAsync(s => s.Command(SqliteSql.DeleteChordParts, groupId).ExecuteNonQuery(), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public override async ValueTask CleanupAsync(CancellationToken cancellationToken = default)
+    {
+        var deleted = await _database.WriteAsync(s => s.Command(SqliteSql.DeleteExpiredResults, TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()).ExecuteNonQuery(), cancellationToken).ConfigureAwait(false);
+        if (deleted > 0)
+        {
+            LogCleaned(deleted);
+        }
     }
 
     /// <inheritdoc />

@@ -56,6 +56,13 @@ internal static class SqliteSql
             expires_at INTEGER
         );
         CREATE INDEX IF NOT EXISTS celeriac_results_expires ON celeriac_results (expires_at) WHERE expires_at IS NOT NULL;
+        CREATE TABLE IF NOT EXISTS celeriac_chord_parts (
+            group_id   TEXT NOT NULL,
+            task_id    TEXT NOT NULL,
+            part       BLOB NOT NULL,
+            expires_at INTEGER,
+            PRIMARY KEY (group_id, task_id)
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS celeriac_queues (
             name           TEXT    NOT NULL PRIMARY KEY,
             message_ttl_ms INTEGER,
@@ -298,18 +305,43 @@ internal static class SqliteSql
         "$value",
         "$expires_at");
 
-    /// <summary>Adds one to an integer result value (stored as its decimal text, as Redis INCR keeps it) and returns it.</summary>
-    public static readonly SqliteStatement IncrementResult = new(
+    /// <summary>Adds a chord header task's part to its chord's join; one row per task, so a second report of the same task adds nothing.</summary>
+    public static readonly SqliteStatement AddChordPart = new(
         """
-        INSERT INTO celeriac_results (key, value, expires_at) VALUES ($key, CAST('1' AS BLOB), $expires_at)
-        ON CONFLICT (key) DO UPDATE SET
-            value = CAST(CAST(CASE WHEN expires_at IS NOT NULL AND expires_at <= $now THEN 0 ELSE CAST(CAST(value AS TEXT) AS INTEGER) END + 1 AS TEXT) AS BLOB),
-            expires_at = excluded.expires_at
-        RETURNING CAST(CAST(value AS TEXT) AS INTEGER);
+        INSERT INTO celeriac_chord_parts (group_id, task_id, part, expires_at) VALUES ($group_id, $task_id, $part, $expires_at)
+        ON CONFLICT (group_id, task_id) DO NOTHING;
         """,
-        "$key",
+        "$group_id",
+        "$task_id",
+        "$part",
+        "$expires_at");
+
+    /// <summary>Gives every part of a chord's join and its saved header group a new expiry (Celery's EXPIRE of the join keys at each part).</summary>
+    public static readonly SqliteStatement TouchChordParts = new(
+        """
+        UPDATE celeriac_chord_parts SET expires_at = $expires_at WHERE group_id = $group_id;
+        UPDATE celeriac_results SET expires_at = $expires_at WHERE key = $group_key;
+        """,
+        "$group_id",
         "$expires_at",
+        "$group_key");
+
+    /// <summary>How many header tasks of a chord have reported (expired parts do not count).</summary>
+    public static readonly SqliteStatement CountChordParts = new(
+        "SELECT COUNT(*) FROM celeriac_chord_parts WHERE group_id = $group_id AND (expires_at IS NULL OR expires_at > $now);",
+        "$group_id",
         "$now");
+
+    /// <summary>The parts of a chord's join that have not expired.</summary>
+    public static readonly SqliteStatement ReadChordParts = new(
+        "SELECT part FROM celeriac_chord_parts WHERE group_id = $group_id AND (expires_at IS NULL OR expires_at > $now);",
+        "$group_id",
+        "$now");
+
+    /// <summary>Deletes a chord's join.</summary>
+    public static readonly SqliteStatement DeleteChordParts = new(
+        "DELETE FROM celeriac_chord_parts WHERE group_id = $group_id;",
+        "$group_id");
 
     /// <summary>Deletes a result value.</summary>
     public static readonly SqliteStatement DeleteResult = new(
@@ -318,6 +350,6 @@ internal static class SqliteSql
 
     /// <summary>Deletes expired result values (reads already ignore them; this reclaims the space).</summary>
     public static readonly SqliteStatement DeleteExpiredResults = new(
-        "DELETE FROM celeriac_results WHERE expires_at <= $now;",
+        "DELETE FROM celeriac_results WHERE expires_at <= $now; DELETE FROM celeriac_chord_parts WHERE expires_at <= $now;",
         "$now");
 }

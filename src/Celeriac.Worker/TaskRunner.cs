@@ -247,14 +247,14 @@ internal sealed partial class TaskRunner
             return;
         }
 
-        var children = await _results.Canvas.OnSuccessAsync(request, result).ConfigureAwait(false);
+        var children = await _results.Canvas.SendCallbacksAsync(request, result).ConfigureAwait(false);
         if (!ignoreResult)
         {
             await _results.StoreAsync(request, TaskStates.Success, result, children: children).ConfigureAwait(false);
         }
 
         // A chord header takes part in the join even when its own result is ignored, as in Celery.
-        await _results.Canvas.ChordPartAsync(request, _results.Meta(request, TaskStates.Success, result)).ConfigureAwait(false);
+        await _results.Canvas.JoinChordAsync(request, result).ConfigureAwait(false);
 
         await _events.TaskAsync(EventNames.TaskSucceeded, new JsonObject { ["uuid"] = request.Id, ["result"] = PythonRepr.Of(result), ["runtime"] = runtime.TotalSeconds }).ConfigureAwait(false);
 

@@ -126,6 +126,7 @@ public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
             }
 
             var results = new ResultWriter(_app, Hostname, _logger);
+            Builtins.BuiltinTasks.Register(_app, results.Canvas);
             _events = new WorkerEvents(_app, Hostname, State, Options.SendTaskEvents);
             _syncThreads = new SyncTaskThreads(Options.Concurrency);
             var runner = new TaskRunner(_app, Options, results, _syncThreads, State, _events, _logger, Hostname);

@@ -145,7 +145,7 @@ public sealed partial class CeleriacApp : IAsyncDisposable
         ApplyOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        var id = await Producer.SendAsync(name, args, kwargs, options, cancellationToken).ConfigureAwait(false);
+        var id = await CeleriacTask.SendAsync(this, name, args, kwargs, options ?? new ApplyOptions(), cancellationToken).ConfigureAwait(false);
         return new AsyncResult(id, this);
     }
 

@@ -21,6 +21,25 @@ public sealed class SampleTests : IDisposable
     }
 
     [Fact]
+    public async Task The_canvas_sample_runs_every_canvas_on_sqlite_with_no_server()
+    {
+        var run = await SampleProcess.RunAsync("Canvas", _dir, new Dictionary<string, string>());
+
+        Assert.True(run.Exit == 0, run.Out + run.Err);
+        Assert.Equal(
+            [
+                "chain (2 + 2) * 4        = 16",
+                "group of squares         = [1, 4, 9, 16, 25], 5 completed",
+                "chord sum of 1..100      = 5050",
+                "chain with a chord       = 68",
+                "map / chunks             = [1,4,9] / [[0,2,4,6],[8,10]]",
+                "link: 20 + 1, then * 2   = 42",
+                "errback got the failed id: True (InvalidOperationException)",
+            ],
+            run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    [Fact]
     public async Task Proj_worker_and_client_work_across_processes_on_sqlite()
     {
         var env = new Dictionary<string, string>();

@@ -46,17 +46,39 @@ public sealed class CanvasInteropTests : IClassFixture<RedisServer>
         const string Queue = "canvas-cs";
         await using var app = CreateApp();
         var xsumRuns = RegisterTasks(app);
+        var errors = new System.Collections.Concurrent.ConcurrentBag<(string Id, string Exception, string? Traceback, string Tag)>();
+        // A new-style errback: the failing task's Celeriac worker calls it in-process with (request, exc, traceback).
+        app.Task("interop.on_error", (Celeriac.Tasks.TaskRequest request, Protocol.ExceptionInfo exc, string? traceback, string tag) => errors.Add((request.Id, exc.ToString(), traceback, tag)));
         await using var worker1 = await app.StartWorkerAsync(app.Options.Worker with { Concurrency = 4, Queues = [Queue], Hostname = "cs1@canvas" });
         await using var worker2 = await app.StartWorkerAsync(app.Options.Worker with { Concurrency = 4, Queues = [Queue], Hostname = "cs2@canvas" });
+        var saved = Assert.IsType<GroupResult>(await Group(Enumerable.Range(0, 3).Select(i => app.GetTask("interop.add").Signature(i, i).Set("queue", Queue))).ApplyAsync());
+        await saved.GetAsync(Wait);
+        await saved.SaveAsync();
 
-        await using var client = PythonProcess.Start(Environment(Queue, chordSize: 200), "canvas_client.py");
+        var env = Environment(Queue, chordSize: 200);
+        env["CANVAS_CELERIAC_GROUP"] = saved.Id;
+        await using var client = PythonProcess.Start(env, "canvas_client.py");
         var exit = await client.WaitForExitAsync(ProcessTimeout);
 
         Assert.True(exit == 0, client.Output);
-        Assert.Contains("7 passed, 0 failed", client.Output, StringComparison.Ordinal);
-        // chord_n, chord_in_chain: each body ran once; the failing chord's body never ran.
-        Assert.Equal(2, xsumRuns.Value);
+        Assert.Contains("12 passed, 0 failed", client.Output, StringComparison.Ordinal);
+        // chord_n, chord_in_chain, the chain of groups, the group of three chords, chord_unlock: each body ran once;
+        // the failing chord's body never ran.
+        Assert.Equal(7, xsumRuns.Value);
         await AssertNoChordKeyWithoutTtlAsync();
+
+        var pythonGroup = await GroupResult.RestoreAsync(app, Line(client.Output, "SAVED_GROUP "));
+        Assert.NotNull(pythonGroup);
+        var restored = await pythonGroup.GetAsync<long[]>(Wait);
+        Assert.Equal(new long[] { 10, 11, 12 }, restored);
+        Assert.Equal(3, await pythonGroup.CompletedCountAsync());
+
+        var failedId = Line(client.Output, "NEW_STYLE_FAILED ");
+        var error = Assert.Single(errors);
+        Assert.Equal(failedId, error.Id);
+        Assert.Equal("ValueError('new-style')", error.Exception);
+        Assert.Equal("tag", error.Tag);
+        Assert.Contains("ValueError", error.Traceback, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,10 +95,12 @@ public sealed class CanvasInteropTests : IClassFixture<RedisServer>
         var exit = await client.WaitForExitAsync(ProcessTimeout);
 
         Assert.True(exit == 0, client.Output + "\n--- python worker ---\n" + python.Output);
+        Assert.Contains("12 passed, 0 failed", client.Output, StringComparison.Ordinal);
         var pythonBodies = CountOccurrences(python.Output, "Task interop.xsum[");
         Assert.True(python.Output.Contains("Task interop.add[", StringComparison.Ordinal), "the Python worker ran header tasks too");
         Assert.True(app.Options.Worker.Concurrency > 0 && worker.State.Processed > 0, "the Celeriac worker ran header tasks too");
-        Assert.Equal(2, xsumRuns.Value + (pythonBodies / 2)); // Python logs 'received' and 'succeeded' per run.
+        // Every chord body ran exactly once, on one worker or the other; Python logs 'received' and 'succeeded' per run.
+        Assert.Equal(7, xsumRuns.Value + (pythonBodies / 2));
     }
 
     [Fact]
@@ -97,6 +121,10 @@ public sealed class CanvasInteropTests : IClassFixture<RedisServer>
         var errback = Sig("interop.identity").Freeze();
         var failed = await Sig("interop.fail", "cs-boom").LinkError(errback).ApplyAsync(app);
         var badChord = await Chord([Sig("interop.add", 1, 1), Sig("interop.fail", "header")], Sig("interop.xsum")).ApplyAsync(app);
+        var mapped = await Map(Sig("interop.identity"), [1, "a"]).ApplyAsync(app, options: new ApplyOptions { Queue = Queue });
+        var starmapped = await Starmap(Sig("interop.add"), [[1, 2], [3, 4]]).ApplyAsync(app, options: new ApplyOptions { Queue = Queue });
+        var chunked = await Chunks(Sig("interop.add"), Enumerable.Range(0, 5).Select(i => new object?[] { i, i }), 2).ApplyAsync(app, options: new ApplyOptions { Queue = Queue });
+        var nested = await Chain(Sig("interop.add", 1, 1), Group(Sig("interop.add", 1), Sig("interop.add", 2)), Sig("interop.xsum"), Group(Sig("interop.mul", 2), Sig("interop.mul", 3))).ApplyAsync(app);
 
         Assert.Equal(21, await chain.GetAsync<int>(Wait));
         var groupValues = await group.GetAsync<int[]>(Wait);
@@ -111,6 +139,11 @@ public sealed class CanvasInteropTests : IClassFixture<RedisServer>
         Assert.Equal(failed.Id, await app.AsyncResult(errback.Id!).GetAsync<string>(Wait));
         var chordError = await Assert.ThrowsAsync<TaskFailedException>(async () => await badChord.GetAsync(Wait));
         Assert.Equal("ChordError", chordError.ExcType);
+        Assert.Contains("raised ValueError('header')", chordError.ExcMessage, StringComparison.Ordinal);
+        Assert.Equal("[1,\"a\"]", (await mapped.GetAsync(Wait))!.ToJsonString());
+        Assert.Equal("[3,7]", (await starmapped.GetAsync(Wait))!.ToJsonString());
+        Assert.Equal("[[0,2],[4,6],[8]]", (await Assert.IsType<GroupResult>(chunked).GetAsync(Wait))!.ToJsonString());
+        Assert.Equal("[14,21]", (await Assert.IsType<GroupResult>(nested).GetAsync(Wait))!.ToJsonString());
     }
 
     [Fact]
@@ -168,6 +201,14 @@ public sealed class CanvasInteropTests : IClassFixture<RedisServer>
         {
             Assert.True((await _server.Db(1).KeyTimeToLiveAsync(key)) is not null, $"{key} has no TTL");
         }
+    }
+
+    private static string Line(string output, string prefix)
+    {
+        var start = output.IndexOf(prefix, StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no line starting with '{prefix}' in:\n{output}");
+        var end = output.IndexOf('\n', start);
+        return output[(start + prefix.Length)..(end < 0 ? output.Length : end)].Trim();
     }
 
     private static int CountOccurrences(string text, string value)

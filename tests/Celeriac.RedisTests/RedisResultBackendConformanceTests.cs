@@ -12,7 +12,7 @@ namespace Celeriac.RedisTests;
 /// key's remaining time to live is shortened by the same amount (and a key whose time is up is deleted), exactly what
 /// the server would see after that long.
 /// </summary>
-public sealed class RedisResultBackendConformanceTests : ResultBackendConformanceTests, IClassFixture<RedisServer>
+public sealed class RedisResultBackendConformanceTests : GroupAndChordConformanceTests, IClassFixture<RedisServer>
 {
     private const int Database = 1;
     private readonly RedisServer _server;

@@ -82,7 +82,8 @@ internal static class WorkerCommand
 
     private static string Banner(CeleriacApp app, WorkerHost worker)
     {
-        var tasks = string.Join(Environment.NewLine, app.Tasks.All.Select(t => "  . " + t.Name));
+        // Celery lists its builtin celery.* tasks only at debug level; they are registered all the same.
+        var tasks = string.Join(Environment.NewLine, app.Tasks.All.Where(t => !t.Name.StartsWith("celery.", StringComparison.Ordinal)).Select(t => "  . " + t.Name));
         return $"""
              -------------- {worker.Hostname} v{typeof(WorkerHost).Assembly.GetName().Version?.ToString(3)} (celeriac)
             --- ***** -----

@@ -37,7 +37,8 @@ public sealed class DisabledResultBackend : IResultBackend
 
     /// <inheritdoc />
     /// <remarks>Celery raises too: a chord is joined through the result backend.</remarks>
-    public ValueTask PrepareChordAsync(string groupId, IReadOnlyList<string> headerIds, CancellationToken cancellationToken = default) => throw NotConfigured();
+    public ValueTask PrepareChordAsync(string groupId, IReadOnlyList<string> headerIds, CancellationToken cancellationToken = default) =>
+        throw new InvalidOperationException("Starting chords requires a result backend to be configured, but none is: set result_backend (e.g. sqlite:///celeriac.db or redis://localhost:6379/1)");
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<ChordMember>?> ChordPartReturnAsync(string groupId, int? groupIndex, ResultMeta meta, CancellationToken cancellationToken = default) => throw NotConfigured();

@@ -41,14 +41,20 @@ public interface IResultBackend : IAsyncDisposable
     ValueTask DeleteGroupAsync(string groupId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Called by the client before it publishes the last header task of a chord, so that the join knows the header's
-    /// size (on Redis: <c>SETEX celery-taskset-meta-&lt;gid&gt;.s</c>, as Celery 5.2).
+    /// Called by the client before it publishes a chord's header tasks, so that the join knows the header's size and
+    /// order (on Redis: <c>SETEX celery-taskset-meta-&lt;gid&gt;.s</c>, as Celery 5.2). <paramref name="headerIds"/> are the
+    /// ids that will report, in header order. Only called when <see cref="ResultBackendCapabilities.JoinsChords"/>.
     /// </summary>
     ValueTask PrepareChordAsync(string groupId, IReadOnlyList<string> headerIds, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Called by the worker when a chord header task ends (any state). Returns the header's results ordered by
-    /// position when this was the last one to end (the caller then applies the body), otherwise null.
+    /// position when this was the last one to end (the caller then applies the body), otherwise null: exactly one
+    /// call per chord returns them, even with many workers, and a task that reports twice counts once. A part that comes
+    /// after the join's state is gone (completed or expired) returns null.
     /// </summary>
     ValueTask<IReadOnlyList<ChordMember>?> ChordPartReturnAsync(string groupId, int? groupIndex, ResultMeta meta, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes expired results where the store does not expire them itself (Celery's <c>backend.cleanup()</c>, run by <c>celery.backend_cleanup</c>).</summary>
+    ValueTask CleanupAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 }

@@ -109,14 +109,19 @@ public abstract class KeyValueResultBackend : IResultBackend
         DeleteValueAsync(GroupKey(groupId), cancellationToken);
 
     /// <inheritdoc />
-    /// <remarks>Celery's key-value join (<c>_apply_chord_incr</c>): the header is saved as a group.</remarks>
+    /// <remarks>Celery's key-value join (<c>_apply_chord_incr</c>): the header is saved as a group, which gives the join its size and order.</remarks>
     public virtual ValueTask PrepareChordAsync(string groupId, IReadOnlyList<string> headerIds, CancellationToken cancellationToken = default) =>
         SaveGroupAsync(groupId, headerIds, cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>
-    /// Celery's key-value join: an atomic counter <c>chord-unlock-&lt;gid&gt;</c> against the saved group's size; the
-    /// last one reads every member's stored state. Source: celery/backends/base.py (on_chord_part_return).
+    /// Celery's key-value join counts parts with an atomic counter; this one keeps each part (<c>[1, id, state,
+    /// result]</c>, as Redis's <c>.j</c> set does) under its task id, so a task that reports twice (redelivered after a
+    /// crash) counts once and the results need not be read back from the tasks' own keys (an <c>ignore_result</c> header
+    /// task still gives its result to the body). The part that completes the saved group's size returns the parts in the
+    /// group's order and deletes the join. A part that comes when the saved group is gone (the join finished, or expired)
+    /// is ignored, as Redis ignores it; Celery would fail the body with "GroupResult no longer exists" even when the part
+    /// is a late duplicate of a chord that completed. See decisions/0006. Source: celery/backends/base.py (on_chord_part_return).
     /// </remarks>
     public virtual async ValueTask<IReadOnlyList<ChordMember>?> ChordPartReturnAsync(string groupId, int? groupIndex, ResultMeta meta, CancellationToken cancellationToken = default)
     {
@@ -127,24 +132,33 @@ public abstract class KeyValueResultBackend : IResultBackend
             return null;
         }
 
-        var counter = "chord-unlock-" + groupId;
-        var count = await IncrementAsync(counter, ResultExpires, cancellationToken).ConfigureAwait(false);
-        if (count != members.Count)
+        var (count, added) = await AddChordPartAsync(groupId, meta.TaskId, ChordMember.Encode(meta), ResultExpires, cancellationToken).ConfigureAwait(false);
+        if (!added || count != members.Count)
         {
             return null;
+        }
+
+        var parts = await ReadChordPartsAsync(groupId, cancellationToken).ConfigureAwait(false);
+        var byId = new Dictionary<string, ChordMember>(StringComparer.Ordinal);
+        foreach (var part in parts)
+        {
+            var member = ChordMember.Decode(part);
+            byId[member.TaskId] = member;
         }
 
         var results = new List<ChordMember>(members.Count);
         foreach (var id in members)
         {
-            var stored = id == meta.TaskId ? meta : await GetAsync(id, cancellationToken).ConfigureAwait(false);
-            results.Add(stored is null ? new ChordMember(id, TaskStates.Pending, null) : new ChordMember(id, stored.Status, stored.Result));
+            results.Add(byId.TryGetValue(id, out var m) ? m : new ChordMember(id, TaskStates.Pending, null));
         }
 
-        await DeleteValueAsync(counter, cancellationToken).ConfigureAwait(false);
+        await DeleteChordPartsAsync(groupId, cancellationToken).ConfigureAwait(false);
         await DeleteGroupAsync(groupId, cancellationToken).ConfigureAwait(false);
         return results;
     }
+
+    /// <inheritdoc />
+    public virtual ValueTask CleanupAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -165,8 +179,22 @@ public abstract class KeyValueResultBackend : IResultBackend
     /// <summary>Writes a value with an optional time to live, and notifies watchers of the key.</summary>
     protected abstract ValueTask SetValueAsync(string key, byte[] value, TimeSpan? expires, CancellationToken cancellationToken);
 
-    /// <summary>Atomically adds one to an integer value (missing = 0), sets its time to live, and returns the new value.</summary>
-    protected abstract ValueTask<long> IncrementAsync(string key, TimeSpan? expires, CancellationToken cancellationToken);
+    /// <summary>
+    /// Atomically adds a chord header task's part to the join of <paramref name="groupId"/> unless that task has one
+    /// there already, and gives the join and the saved header group (<see cref="GroupKey"/>) <paramref name="expires"/>
+    /// to live from now, as Celery's EXPIRE at every part. Returns the number of tasks in the join and whether this call
+    /// added one. A backend that overrides <see cref="ChordPartReturnAsync"/> with its own join need not implement it.
+    /// </summary>
+    protected virtual ValueTask<(long Count, bool Added)> AddChordPartAsync(string groupId, string taskId, byte[] part, TimeSpan? expires, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not keep chord joins in parts");
+
+    /// <summary>The parts of a chord's join, in any order (see <see cref="AddChordPartAsync"/>).</summary>
+    protected virtual ValueTask<IReadOnlyList<byte[]>> ReadChordPartsAsync(string groupId, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not keep chord joins in parts");
+
+    /// <summary>Deletes a chord's join (see <see cref="AddChordPartAsync"/>).</summary>
+    protected virtual ValueTask DeleteChordPartsAsync(string groupId, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not keep chord joins in parts");
 
     /// <summary>Deletes a value.</summary>
     protected abstract ValueTask DeleteValueAsync(string key, CancellationToken cancellationToken);

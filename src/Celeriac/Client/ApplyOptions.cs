@@ -61,4 +61,16 @@ public sealed record ApplyOptions
 
     /// <summary>The position in the group.</summary>
     public int? GroupIndex { get; init; }
+
+    /// <summary>
+    /// The <c>reply_to</c> property: the client whose reply queue gets the result on the rpc backend. Defaults to this
+    /// app's oid; a workflow's later tasks carry their first sender's, as Celery's frozen signatures do.
+    /// </summary>
+    public string? ReplyTo { get; init; }
+
+    /// <summary>Callbacks applied with the result when the task succeeds (Celery's <c>link</c>).</summary>
+    public IReadOnlyList<Canvas.Signature>? Link { get; init; }
+
+    /// <summary>Errbacks applied when the task fails (Celery's <c>link_error</c>; see <see cref="Canvas.Signature.LinkError"/>).</summary>
+    public IReadOnlyList<Canvas.Signature>? LinkError { get; init; }
 }

@@ -46,6 +46,19 @@ public class AsyncResult
     /// <summary>The result (or exception dict, or STARTED info) of the last state read.</summary>
     public JsonNode? Info => _meta?.Result;
 
+    /// <summary>
+    /// The result of the task before this one in the workflow it was sent with (a chain's previous step, a chord's header),
+    /// as Celery's <c>result.parent</c>; null for a single task or a handle made from an id.
+    /// </summary>
+    public AsyncResult? Parent { get; internal set; }
+
+    /// <summary>
+    /// The tasks this one sent before it stored its result (callbacks, the next chain step), from the last state read
+    /// (Celery's <c>result.children</c>): a <see cref="Canvas.GroupResult"/> for a group.
+    /// </summary>
+    public IReadOnlyList<AsyncResult> Children =>
+        _meta?.Children is { } children ? [.. children.Select(c => Canvas.ResultTuples.FromTuple(c, App)).OfType<AsyncResult>()] : [];
+
     /// <summary>Reads the current state from the backend.</summary>
     public async ValueTask<string> RefreshAsync(CancellationToken cancellationToken = default)
     {

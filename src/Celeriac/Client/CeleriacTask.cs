@@ -34,11 +34,10 @@ public class CeleriacTask
         CancellationToken cancellationToken = default)
     {
         options = WithTaskDefaults(options);
-        var id = await App.Producer.SendAsync(Name, args, kwargs, options, cancellationToken).ConfigureAwait(false);
+        var id = await SendAsync(App, Name, args, kwargs, options, cancellationToken).ConfigureAwait(false);
         return new AsyncResult(id, App);
     }
 
-    /// <summary>Fills queue and priority from the task's settings when the call does not give them.</summary>
     /// <summary>A signature of this task with partial arguments (Celery's <c>task.s(*args)</c>).</summary>
     public Canvas.Signature Signature(params object?[] args) =>
         new(Name, Canvas.Signature.ToArray(args)) { App = App };
@@ -59,6 +58,35 @@ public class CeleriacTask
     /// <summary>An immutable signature: it ignores its parent's result (Celery's <c>task.si(*args)</c>).</summary>
     public Canvas.Signature ImmutableSignature(params object?[] args) => Signature(args).Immutable();
 
+    /// <summary>Calls this task once per item in one worker, the item as its argument (Celery's <c>task.map(it)</c>).</summary>
+    public Canvas.Signature Map(IEnumerable<object?> items) => Canvas.Workflow.Map(Signature(), items);
+
+    /// <summary>Calls this task once per item in one worker, the item spread as its arguments (Celery's <c>task.starmap(it)</c>).</summary>
+    public Canvas.Signature Starmap(IEnumerable<IEnumerable<object?>> items) => Canvas.Workflow.Starmap(Signature(), items);
+
+    /// <summary>Runs this task over the items in slices of <paramref name="n"/>, the slices in parallel (Celery's <c>task.chunks(it, n)</c>).</summary>
+    public Canvas.Signature Chunks(IEnumerable<IEnumerable<object?>> items, int n) => Canvas.Workflow.Chunks(Signature(), items, n);
+
+    /// <summary>Sends a task; with <c>link</c> or <c>link_error</c> through the canvas, which embeds them in the message.</summary>
+    internal static async Task<string> SendAsync(CeleriacApp app, string name, object?[]? args, IReadOnlyDictionary<string, object?>? kwargs, ApplyOptions options, CancellationToken cancellationToken)
+    {
+        if (options.Link is not { Count: > 0 } && options.LinkError is not { Count: > 0 })
+        {
+            return await app.Producer.SendAsync(name, args, kwargs, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        var kw = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (k, v) in kwargs ?? new Dictionary<string, object?>())
+        {
+            kw[k] = Protocol.KombuValues.ToNode(v);
+        }
+
+        var signature = new Canvas.Signature(name, Canvas.Signature.ToArray(args), kw, Canvas.SignatureOptions.From(options));
+        var sent = await signature.ApplyAsync(app, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return sent.Id;
+    }
+
+    /// <summary>Fills queue and priority from the task's settings when the call does not give them.</summary>
     private protected ApplyOptions WithTaskDefaults(ApplyOptions? options)
     {
         options ??= new ApplyOptions();

@@ -21,7 +21,7 @@ public sealed class CeleriacTask<TResult> : CeleriacTask
         ApplyOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        var id = await App.Producer.SendAsync(Name, args, kwargs, WithTaskDefaults(options), cancellationToken).ConfigureAwait(false);
+        var id = await SendAsync(App, Name, args, kwargs, WithTaskDefaults(options), cancellationToken).ConfigureAwait(false);
         return new AsyncResult<TResult>(id, App);
     }
 }

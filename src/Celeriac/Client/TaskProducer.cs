@@ -99,7 +99,7 @@ internal sealed class TaskProducer
             Properties = new MessageProperties
             {
                 CorrelationId = id,
-                ReplyTo = _app.Oid,
+                ReplyTo = options.ReplyTo ?? _app.Oid,
                 DeliveryMode = 2,
                 Priority = priority ?? 0,
                 Expiration = expiration,

@@ -52,21 +52,69 @@ public sealed class MemoryResultBackend : KeyValueResultBackend
     }
 
     /// <inheritdoc />
-    protected override ValueTask<long> IncrementAsync(string key, TimeSpan? expires, CancellationToken cancellationToken)
+    protected override ValueTask<(long Count, bool Added)> AddChordPartAsync(string groupId, string taskId, byte[] part, TimeSpan? expires, CancellationToken cancellationToken)
     {
-        long value;
-        lock (_store)
+        var now = TimeProvider.GetUtcNow();
+        lock (_store.Joins)
         {
-            value = 1;
-            if (_store.Values.TryGetValue(key, out var entry) && (entry.Expires is null || entry.Expires > TimeProvider.GetUtcNow()))
+            if (!_store.Joins.TryGetValue(groupId, out var join) || join.Expires <= now)
             {
-                value = long.Parse(System.Text.Encoding.ASCII.GetString(entry.Value), System.Globalization.CultureInfo.InvariantCulture) + 1;
+                join = new Join();
+                _store.Joins[groupId] = join;
             }
 
-            _store.Values[key] = new Entry(System.Text.Encoding.ASCII.GetBytes(value.ToString(System.Globalization.CultureInfo.InvariantCulture)), expires is { } e ? TimeProvider.GetUtcNow() + e : null);
+            var added = join.Parts.TryAdd(taskId, part);
+            join.Expires = expires is { } e ? now + e : null;
+            if (_store.Values.TryGetValue(GroupKey(groupId), out var group))
+            {
+                _store.Values[GroupKey(groupId)] = group with { Expires = join.Expires };
+            }
+            return ValueTask.FromResult(((long)join.Parts.Count, added));
+        }
+    }
+
+    /// <inheritdoc />
+    protected override ValueTask<IReadOnlyList<byte[]>> ReadChordPartsAsync(string groupId, CancellationToken cancellationToken)
+    {
+        lock (_store.Joins)
+        {
+            IReadOnlyList<byte[]> parts = _store.Joins.TryGetValue(groupId, out var join) && !(join.Expires <= TimeProvider.GetUtcNow()) ? [.. join.Parts.Values] : [];
+            return ValueTask.FromResult(parts);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override ValueTask DeleteChordPartsAsync(string groupId, CancellationToken cancellationToken)
+    {
+        lock (_store.Joins)
+        {
+            _store.Joins.Remove(groupId);
         }
 
-        return ValueTask.FromResult(value);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override ValueTask CleanupAsync(CancellationToken cancellationToken = default)
+    {
+        var now = TimeProvider.GetUtcNow();
+        foreach (var (key, entry) in _store.Values)
+        {
+            if (entry.Expires <= now)
+            {
+                _store.Values.TryRemove(KeyValuePair.Create(key, entry));
+            }
+        }
+
+        lock (_store.Joins)
+        {
+            foreach (var (groupId, join) in _store.Joins.Where(j => j.Value.Expires <= now).ToList())
+            {
+                _store.Joins.Remove(groupId);
+            }
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -82,9 +130,20 @@ public sealed class MemoryResultBackend : KeyValueResultBackend
 
     private sealed record Entry(byte[] Value, DateTimeOffset? Expires);
 
+    /// <summary>A chord's join: one part per header task id.</summary>
+    private sealed class Join
+    {
+        public Dictionary<string, byte[]> Parts { get; } = new(StringComparer.Ordinal);
+
+        public DateTimeOffset? Expires { get; set; }
+    }
+
     private sealed class Store
     {
         public ConcurrentDictionary<string, Entry> Values { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Chord joins by group id; guarded by locking the dictionary itself.</summary>
+        public Dictionary<string, Join> Joins { get; } = new(StringComparer.Ordinal);
 
         public AsyncPulse Changed { get; } = new();
     }

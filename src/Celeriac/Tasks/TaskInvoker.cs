@@ -68,9 +68,45 @@ internal sealed class TaskInvoker
     /// <summary>The parameter names that take arguments, in order (for <c>inspect registered</c> and docs).</summary>
     public IReadOnlyList<string> ArgumentNames => [.. _arguments.Select(p => p.Name)];
 
+    /// <summary>
+    /// Whether the method takes more than one positional argument (a <c>params</c> array counts as many): Celery's
+    /// <c>arity_greater(fun, 1)</c>, which makes an errback new-style (called with request, exception and traceback).
+    /// </summary>
+    public bool TakesMoreThanOneArgument => _arguments.Length > 1 || _parameters.Any(p => p.Kind == ParameterKind.RestArgs);
+
     /// <summary>Binds <paramref name="args"/> and <paramref name="kwargs"/> to the parameters.</summary>
     /// <exception cref="TaskArgumentException">Wrong arity, unknown or duplicate names, or values of the wrong type.</exception>
-    public object?[] Bind(JsonArray args, JsonObject kwargs, TaskContext context)
+    public object?[] Bind(JsonArray args, JsonObject kwargs, TaskContext context) => Bind(args, kwargs, context, []);
+
+    /// <summary>
+    /// Binds as <see cref="Bind(JsonArray, JsonObject, TaskContext)"/>, with <paramref name="leading"/> values before
+    /// <paramref name="args"/>: each goes to its parameter as one of its CLR values when the parameter's type takes one,
+    /// else as its JSON form converted like any argument.
+    /// </summary>
+    /// <exception cref="TaskArgumentException">Wrong arity, unknown or duplicate names, or values of the wrong type.</exception>
+    public object?[] Bind(JsonArray args, JsonObject kwargs, TaskContext context, IReadOnlyList<LeadingArgument> leading)
+    {
+        ArgumentNullException.ThrowIfNull(leading);
+        if (leading.Count > 0)
+        {
+            var all = new JsonArray();
+            foreach (var l in leading)
+            {
+                all.Add(l.Json?.DeepClone());
+            }
+
+            foreach (var a in args)
+            {
+                all.Add(a?.DeepClone());
+            }
+
+            args = all;
+        }
+
+        return BindAll(args, kwargs, context, leading);
+    }
+
+    private object?[] BindAll(JsonArray args, JsonObject kwargs, TaskContext context, IReadOnlyList<LeadingArgument> leading)
     {
         var values = new object?[_parameters.Length];
         var assigned = new bool[_parameters.Length];
@@ -85,7 +121,9 @@ internal sealed class TaskInvoker
                 continue;
             }
 
-            values[i] = Convert(args[positional], _parameters[i]);
+            values[i] = positional < leading.Count && leading[positional].For(_parameters[i].Type, out var clr)
+                ? clr
+                : Convert(args[positional], _parameters[i]);
             assigned[i] = true;
             positional++;
         }

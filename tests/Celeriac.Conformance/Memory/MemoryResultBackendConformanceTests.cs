@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Celeriac.Conformance.Memory;
 
 /// <summary>memory://: each test gets its own named in-process store.</summary>
-public sealed class MemoryResultBackendConformanceTests : ResultBackendConformanceTests
+public sealed class MemoryResultBackendConformanceTests : GroupAndChordConformanceTests
 {
     private readonly BrokerUrl _url = BrokerUrl.Parse($"memory://{Guid.NewGuid():N}");
 

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Celeriac.Conformance.Sqlite;
 
 /// <summary>sqlite://: each test gets its own database file; every backend of a test opens the same file.</summary>
-public sealed class SqliteResultBackendConformanceTests : ResultBackendConformanceTests
+public sealed class SqliteResultBackendConformanceTests : GroupAndChordConformanceTests
 {
     private readonly TempDatabase _database = new();
 

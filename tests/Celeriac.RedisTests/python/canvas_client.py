@@ -7,7 +7,8 @@ import sys
 import time
 import traceback
 
-from celery import chain, chord, group
+from celery import Celery, chain, chord, group
+from celery.result import GroupResult
 
 from interop_tasks import add, app, fail, identity, mul, xsum
 
@@ -111,6 +112,61 @@ def _():
     else:
         raise AssertionError("fail did not fail")
     expect_eq(app.AsyncResult(errback.id).get(timeout=T), bad.id)
+
+
+@case("map_starmap_chunks")
+def _():
+    expect_eq(identity.map([1, "a", [2]]).apply_async(queue=Q).get(timeout=T), [1, "a", [2]])
+    expect_eq(add.starmap([(1, 2), (3, 4)]).apply_async(queue=Q).get(timeout=T), [3, 7])
+    r = add.chunks(zip(range(10), range(10)), 3).apply_async(queue=Q)
+    expect_eq(r.get(timeout=T), [[0, 2, 4], [6, 8, 10], [12, 14, 16], [18]])
+
+
+@case("chain_of_groups_and_group_of_chords")
+def _():
+    r = chain(add.s(1, 1).set(queue=Q), group(add.s(1).set(queue=Q), add.s(2).set(queue=Q)), xsum.s().set(queue=Q),
+              group(mul.s(2).set(queue=Q), mul.s(3).set(queue=Q))).apply_async()
+    expect_eq(r.get(timeout=T), [14, 21])
+    r = group(chord([add.s(i, i).set(queue=Q), add.s(i, 1).set(queue=Q)], xsum.s().set(queue=Q)) for i in range(3)).apply_async()
+    expect_eq(r.get(timeout=T), [1, 4, 7])
+
+
+@case("group_saved_by_python_and_by_celeriac")
+def _():
+    r = group(add.s(i, 10).set(queue=Q) for i in range(3)).apply_async()
+    expect_eq(r.get(timeout=T), [10, 11, 12])
+    r.save()
+    print("SAVED_GROUP " + r.id, flush=True)
+    saved = os.environ.get("CANVAS_CELERIAC_GROUP")
+    if saved:
+        restored = GroupResult.restore(saved, app=app)
+        if restored is None:
+            raise AssertionError("the group saved by Celeriac was not restored")
+        expect_eq(restored.get(timeout=T), [0, 2, 4])
+        expect_eq(restored.completed_count(), 3)
+
+
+@case("errback_new_style_called_in_the_celeriac_worker")
+def _():
+    bad = fail.apply_async(("new-style",), queue=Q, link_error=app.signature("interop.on_error", args=("tag",)).set(queue=Q))
+    try:
+        bad.get(timeout=T)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("fail did not fail")
+    print("NEW_STYLE_FAILED " + bad.id, flush=True)
+
+
+@case("chord_unlock_for_a_backend_without_a_join")
+def _():
+    unlock_app = Celery("interop_unlock", broker=os.environ["CELERY_BROKER_URL"],
+                        backend="interop_unlock.UnlockRedisBackend+" + os.environ["CELERY_RESULT_BACKEND"])
+    unlock_app.conf.update(task_serializer="json", result_serializer="json", accept_content=["json"],
+                           result_accept_content=["json"], task_default_queue=Q)
+    header = [unlock_app.signature("interop.add", args=(i, i)).set(queue=Q) for i in range(5)]
+    r = chord(header, unlock_app.signature("interop.xsum").set(queue=Q)).apply_async()
+    expect_eq(r.get(timeout=T), 20)
 
 
 print("%d passed, %d failed" % (results.count(True), results.count(False)), flush=True)
