@@ -12,7 +12,7 @@ namespace Celeriac.Cli;
 /// app.RegisterTasks(typeof(Program).Assembly);
 /// return await app.RunAsync(args);
 /// </code>
-/// Commands: <c>worker</c>, <c>call</c>, <c>result</c>, <c>purge</c>, <c>status</c>, <c>inspect</c>, <c>control</c>, <c>events</c>.
+/// Commands: <c>worker</c>, <c>call</c>, <c>result</c>, <c>purge</c>, <c>status</c>, <c>inspect</c>, <c>control</c>, <c>events</c>, <c>dashboard</c>.
 /// </summary>
 public static class CeleriacCli
 {
@@ -108,6 +108,7 @@ public static class CeleriacCli
         root.Subcommands.Add(InspectCommand.Create(app));
         root.Subcommands.Add(ControlCommand.Create(app));
         root.Subcommands.Add(EventsCommand.Create(app));
+        root.Subcommands.Add(DashboardCommand.Create(app));
         return root;
     }
 }

@@ -12,7 +12,7 @@ namespace Celeriac.Dashboard;
 
 /// <summary>
 /// The dashboard as its own web server (what <c>celeriac dashboard</c> runs): Kestrel on
-/// <see cref="DashboardOptions.Address"/>:<see cref="DashboardOptions.Port"/>, watching <paramref name="app"/>'s broker.
+/// <see cref="DashboardOptions.Address"/>:<see cref="DashboardOptions.Port"/>, watching an app's broker.
 /// It refuses to start on a non-loopback address without accounts unless <see cref="DashboardOptions.Insecure"/> is set.
 /// </summary>
 public sealed class DashboardServer : IAsyncDisposable

@@ -123,12 +123,34 @@ internal sealed partial class DashboardActions
             }
         }
 
-        var queue = meta?.Queue ?? task?.RoutingKey;
-        var options = new ApplyOptions { Queue = string.IsNullOrEmpty(queue) ? null : queue };
+        var queue = QueueFor(name, meta?.Queue ?? task?.RoutingKey, meta?.Worker ?? task?.Worker);
+        var options = new ApplyOptions { Queue = queue };
         var sent = await _context.App.SendTaskAsync(name, [.. args], kwargs.ToDictionary(p => p.Key, p => (object?)p.Value), options, cancellationToken).ConfigureAwait(false);
         await RememberSentAsync(sent.Id, name, args, kwargs, queue, taskId, cancellationToken).ConfigureAwait(false);
         LogRetry(taskId, sent.Id, source);
-        return ActionResult.Ok(new JsonObject { ["message"] = $"Re-sent '{taskId}' as '{sent.Id}'", ["task-id"] = sent.Id, ["retry_of"] = taskId, ["source"] = source });
+        return ActionResult.Ok(new JsonObject { ["message"] = $"Re-sent '{taskId}' as '{sent.Id}'", ["task-id"] = sent.Id, ["retry_of"] = taskId, ["source"] = source, ["queue"] = queue });
+    }
+
+    /// <summary>
+    /// Where a re-run goes: the queue the task was sent to when anything recorded it (result_extended, task-sent),
+    /// else where this app's task_routes send it, else a queue of the worker that ran it (its default queue when it
+    /// consumes that one), else the default queue. Task events from workers do not name the queue.
+    /// </summary>
+    private string? QueueFor(string name, string? known, string? worker)
+    {
+        if (!string.IsNullOrEmpty(known))
+        {
+            return known;
+        }
+
+        var defaultQueue = _context.App.Options.Task.DefaultQueue;
+        if (_context.App.Options.Task.Routes.Count > 0 && new Routing.TaskRouter(_context.App.Options.Task.Routes, defaultQueue).Resolve(name, null, null, null).Queue != defaultQueue)
+        {
+            return null;
+        }
+
+        var queues = worker is null ? [] : _context.Workers.Get(worker)?.Queues ?? [];
+        return queues.Count == 0 || queues.Contains(defaultQueue) ? null : queues[0];
     }
 
     /// <summary>Sends a task by name (Flower's async-apply and send-task).</summary>
