@@ -143,7 +143,14 @@ internal sealed partial class HistoryStore : IAsyncDisposable
             var current = await FindForWriteAsync(db, null, record.Id, cancellationToken).ConfigureAwait(false);
 
             // Events may have overtaken the send: keep what they said, and add the link.
-            var merged = current is null ? record : current with { RetryOf = record.RetryOf ?? current.RetryOf };
+            var merged = current is null ? record : current with
+            {
+                RetryOf = record.RetryOf ?? current.RetryOf,
+                Client = current.Client ?? record.Client,
+                Sent = current.Sent ?? record.Sent,
+                RoutingKey = current.RoutingKey ?? record.RoutingKey,
+                FirstSeen = Math.Min(current.FirstSeen, record.FirstSeen),
+            };
             using var upsert = Command(db, HistorySql.Upsert, null);
             Bind(upsert, merged);
             await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -2,18 +2,24 @@
 "use strict";
 (function () {
   const C = window.Celeriac, el = C.el;
-  const H = 220, M = { top: 12, right: 14, bottom: 26, left: 52 };
+  const H = 220, M = { top: 12, right: 14, bottom: 26, left: 62 };
 
-  function niceMax(v) {
-    if (!(v > 0)) return 1;
-    const p = Math.pow(10, Math.floor(Math.log10(v)));
-    for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-    return 10 * p;
+  // The top of the y axis: four equal steps of a round size (whole steps for counts).
+  function niceMax(v, whole) {
+    if (!(v > 0)) return whole ? 4 : 1;
+    const raw = v / 4, p = Math.pow(10, Math.floor(Math.log10(raw)));
+    for (const m of whole ? [1, 2, 5, 10] : [1, 2, 2.5, 5, 10]) {
+      const step = m * p;
+      if (step >= raw && (!whole || Number.isInteger(step))) return step * 4;
+    }
+    return Math.ceil(raw) * 4;
   }
   const pad = (n) => String(n).padStart(2, "0");
-  const hhmm = (t) => { const d = new Date(t * 1000); return pad(d.getHours()) + ":" + pad(d.getMinutes()); };
+  let withSeconds = false;
+  const hhmm = (t) => { const d = new Date(t * 1000); return pad(d.getHours()) + ":" + pad(d.getMinutes()) + (withSeconds ? ":" + pad(d.getSeconds()) : ""); };
 
   function frame(container, points, yMax, yFormat) {
+    withSeconds = points.length > 1 && points[points.length - 1].t - points[0].t < 600;
     const W = Math.max(320, container.clientWidth || 600);
     const svg = el("svg:svg", { class: "chart", viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "none", role: "img" });
     const iw = W - M.left - M.right, ih = H - M.top - M.bottom;
@@ -46,7 +52,7 @@
   C.charts.bars = function (container, points, series, yFormat) {
     C.clear(container);
     yFormat = yFormat || ((v) => C.fmtNum(Math.round(v)));
-    const max = niceMax(Math.max(0, ...points.map((p) => series.reduce((s, x) => s + (p[x.key] || 0), 0))));
+    const max = niceMax(Math.max(0, ...points.map((p) => series.reduce((s, x) => s + (p[x.key] || 0), 0))), true);
     const { svg, iw, ih } = frame(container, points, max, yFormat);
     const bw = iw / Math.max(1, points.length);
     points.forEach((p, i) => {
@@ -68,9 +74,10 @@
   // Lines, one per series; a point may lack a series (a gap).
   C.charts.lines = function (container, points, series, yFormat) {
     C.clear(container);
+    const whole = !yFormat;
     yFormat = yFormat || ((v) => C.fmtNum(Math.round(v)));
     const values = points.flatMap((p) => series.map((s) => p.values[s.key]).filter((v) => v !== undefined && v !== null));
-    const max = niceMax(Math.max(0, ...values));
+    const max = niceMax(Math.max(0, ...values), whole);
     const { svg, iw, ih } = frame(container, points, max, yFormat);
     const n = Math.max(1, points.length);
     const x = (i) => M.left + (iw * (i + 0.5)) / n;

@@ -26,6 +26,12 @@
   };
   const el = C.el;
   C.clear = (node) => { while (node.firstChild) node.removeChild(node.firstChild); return node; };
+  // Replaces a node's children; arrays are flattened and null/false children skipped, as in el().
+  C.fill = (node, ...children) => {
+    C.clear(node);
+    node.append(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+    return node;
+  };
 
   // --- Formatting ---------------------------------------------------------------------------------------------
   const pad = (n) => String(n).padStart(2, "0");
@@ -52,7 +58,8 @@
   C.fmtDuration = function (s) {
     if (s === null || s === undefined) return "—";
     if (s < 0.001) return (s * 1e6).toFixed(0) + " µs";
-    if (s < 1) return (s * 1000).toFixed(s < 0.01 ? 2 : 1) + " ms";
+    if (s === 0) return "0";
+    if (s < 1) return (s * 1000).toFixed(s < 0.01 ? 2 : s < 0.1 ? 1 : 0) + " ms";
     if (s < 60) return s.toFixed(2) + " s";
     return C.fmtSpan(s);
   };
@@ -177,15 +184,20 @@
   async function render() {
     if (cleanup) { try { cleanup(); } catch (e) { console.error(e); } cleanup = null; }
     const path = C.relativePath();
-    const main = C.clear(document.getElementById("app"));
+
+    // Each visit renders into its own element: an answer that arrives after the user moved on paints a detached node,
+    // never the page now shown.
+    const main = el("div", { class: "view" });
+    document.getElementById("app").replaceChildren(main);
     for (const r of C.routes) {
       const m = path.match(r.pattern);
       if (!m) continue;
       for (const a of document.querySelectorAll("[data-nav]")) a.classList.toggle("active", a.dataset.nav === r.nav);
       try {
-        cleanup = (await r.render(main, ...m.slice(1).map(decodeURIComponent))) || null;
+        const done = (await r.render(main, ...m.slice(1).map(decodeURIComponent))) || null;
+        if (main.isConnected) cleanup = done; else if (done) done();
       } catch (e) {
-        C.clear(main).append(el("div", { class: "panel empty" }, el("strong", {}, "Could not load this page"), e.message));
+        C.fill(main, el("div", { class: "panel empty" }, el("strong", {}, "Could not load this page"), e.message));
       }
       return;
     }

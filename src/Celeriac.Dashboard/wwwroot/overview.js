@@ -7,12 +7,13 @@
   C.route(/^$/, "overview", async function (main) {
     let minutes = Number(new URL(location.href).searchParams.get("minutes")) || 60;
     const cards = el("div", { class: "cards", id: "overview-cards" });
+    const sub = el("div", { class: "sub", id: "overview-sub" }, "Loading…");
     const seg = el("div", { class: "seg", id: "window" }, WINDOWS.map(([m, label]) =>
       el("button", { class: m === minutes ? "on" : "", onclick: () => { minutes = m; C.setQuery({ minutes: m }); refresh(); seg.querySelectorAll("button").forEach((b, i) => b.classList.toggle("on", WINDOWS[i][0] === m)); } }, label)));
     const throughput = el("div", { id: "chart-throughput" }), runtime = el("div", { id: "chart-runtime" }), depth = el("div", { id: "chart-queues" });
     const workers = el("div", { class: "table-wrap" });
     main.append(
-      el("div", { class: "page-head" }, el("div", {}, el("h1", {}, "Overview"), el("div", { class: "sub", id: "overview-sub" }, "Loading…")), seg),
+      el("div", { class: "page-head" }, el("div", {}, el("h1", {}, "Overview"), sub), seg),
       cards,
       el("div", { class: "grid cols-2" },
         el("section", { class: "panel" }, el("h2", {}, "Succeeded and failed per minute"), throughput),
@@ -27,8 +28,8 @@
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       const ok = o.throughput.reduce((a, p) => a + p.succeeded, 0), bad = o.throughput.reduce((a, p) => a + p.failed, 0);
       const active = (counts.STARTED || 0);
-      document.getElementById("overview-sub").textContent = `Last ${WINDOWS.find((w) => w[0] === minutes)?.[1] || minutes + " min"} · ${C.session ? C.session.broker : ""}`;
-      C.clear(cards).append(
+      sub.textContent = `Last ${WINDOWS.find((w) => w[0] === minutes)?.[1] || minutes + " min"} · ${C.session ? C.session.broker : ""}`;
+      C.fill(cards, 
         card("Workers online", el("span", {}, o.workersOnline, el("small", {}, " / " + o.workersTotal)), o.workersOnline > 0 ? "good" : ""),
         card("Succeeded", C.fmtNum(ok), "good"),
         card("Failed", C.fmtNum(bad), bad ? "bad" : ""),
@@ -42,13 +43,13 @@
       if (o.queueDepth.length) {
         C.charts.lines(depth, o.queueDepth, o.queues.map((q, i) => ({ key: q, label: q, color: C.charts.palette[i % C.charts.palette.length] })));
       } else {
-        C.clear(depth).append(el("div", { class: "empty" }, "No queue samples yet."));
+        C.fill(depth, el("div", { class: "empty" }, "No queue samples yet."));
       }
     }
 
     async function refreshWorkers() {
       const list = await C.get("api/ui/workers");
-      C.clear(workers).append(list.length
+      C.fill(workers, list.length
         ? el("table", { class: "data" }, el("thead", {}, el("tr", {}, el("th", {}, "Worker"), el("th", {}, "Status"), el("th", { class: "num" }, "Active"), el("th", { class: "num" }, "Processed"))),
           el("tbody", {}, list.map((w) => el("tr", {}, el("td", {}, C.workerLink(w.hostname)), el("td", {}, el("span", { class: "status " + (w.online ? "online" : "offline") }, w.online ? "Online" : "Offline")),
             el("td", { class: "num" }, w.active), el("td", { class: "num" }, C.fmtNum(w.processed))))))

@@ -16,7 +16,7 @@
       last = data;
       sub.textContent = `${data.queues.length} queue${data.queues.length === 1 ? "" : "s"} on ${data.broker} (${data.transport})`;
       const max = Math.max(1, ...data.queues.map((q) => q.messages || 0));
-      C.clear(body).append(data.queues.map((q) => {
+      C.fill(body, data.queues.map((q) => {
         const bar = el("span", {});
         bar.style.width = Math.round((100 * (q.messages || 0)) / max) + "%";
         return el("tr", { "data-queue": q.name },
@@ -48,12 +48,12 @@
       const b = await C.get("api/ui/beat");
       if (!b.configured) {
         sub.textContent = "Periodic tasks";
-        C.clear(panel).append(el("div", { class: "empty" }, el("strong", {}, "No beat schedule source configured"),
+        C.fill(panel, el("div", { class: "empty" }, el("strong", {}, "No beat schedule source configured"),
           "Celery's beat keeps its schedule inside its own process, so the dashboard reads it from the store the scheduler writes to. Start the dashboard with --beat-redis <url> (or give AddCeleriacDashboard a schedule source)."));
         return;
       }
       sub.textContent = `${b.entries.length} entr${b.entries.length === 1 ? "y" : "ies"} · ${b.source}` + (b.leader ? ` · run by ${b.leader}` : "") + (b.updatedAt ? ` · updated ${C.fmtRel(b.updatedAt)}` : "");
-      C.clear(panel).append(el("div", { class: "table-wrap" }, el("table", { class: "data", id: "beat-table" },
+      C.fill(panel, el("div", { class: "table-wrap" }, el("table", { class: "data", id: "beat-table" },
         el("thead", {}, el("tr", {}, el("th", {}, "Entry"), el("th", {}, "Task"), el("th", {}, "Schedule"), el("th", {}, "Args"), el("th", {}, "Queue"),
           el("th", {}, "Last run"), el("th", {}, "Next run"), el("th", { class: "num" }, "Runs"), el("th", {}, "Enabled"))),
         el("tbody", {}, b.entries.length ? b.entries.map((e) => el("tr", { "data-entry": e.name },

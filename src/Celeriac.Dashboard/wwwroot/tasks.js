@@ -56,7 +56,7 @@
       el("section", { class: "panel flush" }, notice, el("div", { class: "table-wrap" }, table), pager));
 
     function paintHead() {
-      C.clear(headRow).append(columns.map(([key, label]) => {
+      C.fill(headRow, columns.map(([key, label]) => {
         const on = key && f.sort === key;
         return el("th", { class: (key ? "sortable " : "") + (label === "Runtime" ? "num" : ""), onclick: key ? () => { f.dir = on && f.dir === "desc" ? "asc" : "desc"; f.sort = key; f.page = 1; load(); } : null },
           label, on ? el("span", { class: "arrow" }, f.dir === "desc" ? "↓" : "↑") : null);
@@ -80,7 +80,6 @@
     let seq = 0, shown = new Map();
     async function load() {
       const mine = ++seq;
-      f.q = search.value.trim(); f.name = nameSel.value; f.worker = workerSel.value; f.from = fromLocalInput(from.value); f.to = fromLocalInput(to.value);
       C.setQuery({ q: f.q, state: f.state, name: f.name, worker: f.worker, from: f.from, to: f.to, page: f.page > 1 ? f.page : "", size: f.size !== 25 ? f.size : "", sort: f.sort !== "seen" ? f.sort : "", dir: f.dir !== "desc" ? f.dir : "" });
       paintHead();
       let data;
@@ -88,7 +87,7 @@
         data = await C.get("api/ui/tasks", { q: f.q, state: f.state.join(","), name: f.name, worker: f.worker, from: f.from, to: f.to, page: f.page, size: f.size, sort: f.sort, dir: f.dir });
       } catch (e) {
         if (mine !== seq) return;
-        C.clear(body).append(el("tr", {}, el("td", { colspan: 9 }, el("div", { class: "empty" }, el("strong", {}, "Cannot search"), e.message))));
+        C.fill(body, el("tr", {}, el("td", { colspan: 9 }, el("div", { class: "empty" }, el("strong", {}, "Cannot search"), e.message))));
         total.textContent = "";
         return;
       }
@@ -113,25 +112,26 @@
       const add = (p) => nums.push(el("button", { class: "btn small" + (p === data.page ? " current" : ""), onclick: () => go(p) }, p));
       const around = [...new Set([1, data.page - 1, data.page, data.page + 1, pages])].filter((p) => p >= 1 && p <= pages).sort((a, b) => a - b);
       around.forEach((p, i) => { if (i && p - around[i - 1] > 1) nums.push(el("span", { class: "faint" }, "…")); add(p); });
-      C.clear(pager).append(
+      C.fill(pager, 
         el("span", { id: "pager-range" }, data.total ? `${C.fmtNum(first)}–${C.fmtNum(last)} of ${C.fmtNum(data.total)}` : "0 of 0"),
         el("div", { class: "pages" },
           el("button", { class: "btn small", id: "page-prev", disabled: data.page <= 1, onclick: () => go(data.page - 1) }, "‹ Prev"), nums,
           el("button", { class: "btn small", id: "page-next", disabled: data.page >= pages, onclick: () => go(data.page + 1) }, "Next ›")));
     }
 
-    // Filters reload the list; typing waits for a pause.
-    const typed = C.debounce(() => { f.page = 1; load(); }, 300);
+    // Filters reload the list; typing waits for a pause. The controls are read only when the user changes them.
+    const changed = () => {
+      f.q = search.value.trim(); f.name = nameSel.value; f.worker = workerSel.value; f.from = fromLocalInput(from.value); f.to = fromLocalInput(to.value);
+      f.page = 1;
+      load();
+    };
+    const typed = C.debounce(changed, 300);
     search.addEventListener("input", typed);
-    search.addEventListener("keydown", (e) => { if (e.key === "Enter") { f.page = 1; load(); } });
-    for (const s of [nameSel, workerSel, from, to]) s.addEventListener("change", () => { f.page = 1; load(); });
-
-    const [names, workers] = await Promise.all([C.get("api/ui/task-names").catch(() => []), C.get("api/ui/workers").catch(() => [])]);
-    for (const n of names) nameSel.append(el("option", { value: n, selected: n === f.name }, n));
-    for (const w of workers) workerSel.append(el("option", { value: w.hostname, selected: w.hostname === f.worker }, w.hostname));
-    await load();
+    search.addEventListener("keydown", (e) => { if (e.key === "Enter") changed(); });
+    for (const s of [nameSel, workerSel, from, to]) s.addEventListener("change", changed);
 
     // Live: a shown row changes in place; new tasks reload the first page (newest first), or are announced elsewhere.
+    // Listening starts before the first load so that nothing sent meanwhile is missed.
     const reload = C.throttle(load, 1000);
     let pending = 0;
     const offTask = C.on("task", (t) => {
@@ -147,10 +147,16 @@
       if (f.page === 1 && f.sort === "seen" && f.dir === "desc") { reload(); return; }
       pending++;
       notice.hidden = false;
-      C.clear(notice).append(el("span", {}, `${pending} task update${pending === 1 ? "" : "s"} since this page was loaded`),
+      C.fill(notice, el("span", {}, `${pending} task update${pending === 1 ? "" : "s"} since this page was loaded`),
         el("button", { class: "btn small", onclick: () => { pending = 0; load(); } }, "Reload"));
     });
     const offLag = C.on("lagged", reload), offRe = C.on("reconnected", reload);
+    const [names, workers] = await Promise.all([C.get("api/ui/task-names").catch(() => []), C.get("api/ui/workers").catch(() => [])]);
+    for (const n of names) if (!nameSel.querySelector(`option[value="${CSS.escape(n)}"]`)) nameSel.append(el("option", { value: n }, n));
+    nameSel.value = f.name;
+    for (const w of workers) workerSel.append(el("option", { value: w.hostname }, w.hostname));
+    workerSel.value = f.worker;
+    await load();
     return () => { offTask(); offLag(); offRe(); };
   });
 
@@ -160,16 +166,18 @@
       try {
         t = await C.get("api/ui/task/" + encodeURIComponent(id));
       } catch (e) {
-        C.clear(main).append(el("div", { class: "panel empty" }, el("strong", {}, e.status === 404 ? "Unknown task" : "Could not load the task"),
+        C.fill(main, el("div", { class: "panel empty" }, el("strong", {}, e.status === 404 ? "Unknown task" : "Could not load the task"),
           e.status === 404 ? `No event about ${id} has been seen, and the result backend does not know it.` : e.message));
         return;
       }
       paint(t);
     }
 
+    let finishedNow = false;
     function paint(t) {
       const can = C.canAct();
       const finished = ["SUCCESS", "FAILURE", "REVOKED", "REJECTED"].includes(t.state);
+      finishedNow = finished;
       const head = el("div", { class: "page-head" },
         el("div", {}, el("h1", {}, t.name || "Task", " ", C.stateBadge(t.state, true)),
           el("div", { class: "sub mono", id: "task-id" }, t.id)),
@@ -195,7 +203,7 @@
       const facts = el("section", { class: "panel" }, el("h2", {}, "Details"), el("dl", { class: "kv" },
         kv("Worker", t.worker ? C.workerLink(t.worker) : "—"), kv("Client", t.client || "—"),
         kv("Sent", C.fmtTime(t.sent, true)), kv("Received", C.fmtTime(t.received, true)), kv("Started", C.fmtTime(started, true)),
-        kv("Finished", C.fmtTime(ended, true)), kv("Runtime", C.fmtDuration(t.runtime)),
+        kv("Finished", C.fmtTime(ended, true)), kv("Runtime", C.fmtDuration(t.runtime ?? (started && ended ? ended - started : null))),
         kv("Waited", t.received && started ? C.fmtDuration(started - t.received) : "—"),
         kv("Retries", t.retries ?? 0), kv("ETA", t.eta || "—"), kv("Expires", t.expires || "—"),
         kv("Queue / routing key", t.routingKey || (t.stored && t.stored.queue) || "—"),
@@ -221,11 +229,12 @@
       const timeline = el("section", { class: "panel" }, el("h2", {}, "Timeline"), t.timeline.length
         ? el("ol", { class: "timeline", id: "task-timeline" }, t.timeline.map((e) => {
           const state = stateOf(e.type);
-          const fields = Object.entries(e.fields).filter(([k]) => !["hostname", "utcoffset", "pid", "clock", "local_received"].includes(k));
+          // The traceback is shown above; the rest of each event's fields, briefly.
+          const fields = Object.entries(e.fields).filter(([k, v]) => !["hostname", "utcoffset", "pid", "clock", "local_received", "traceback"].includes(k) && v !== null);
           return el("li", { "data-type": e.type },
             el("span", { class: "node " + state }), el("strong", {}, e.type.replace("task-", "")),
             el("span", { class: "when" }, C.fmtTime(e.timestamp, true), first !== null && e.timestamp !== first ? ` (+${C.fmtDuration(e.timestamp - first)})` : "", e.fields.hostname ? " · " + e.fields.hostname : ""),
-            fields.length ? el("div", { class: "fields" }, fields.map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join("  ")) : null);
+            fields.length ? el("div", { class: "fields" }, fields.map(([k, v]) => { const s = typeof v === "string" ? v : JSON.stringify(v); return `${k}=${s.length > 160 ? s.slice(0, 160) + "…" : s}`; }).join("  ")) : null);
         }))
         : el("div", { class: "empty" }, "No events seen for this task."));
 
@@ -238,9 +247,9 @@
         el("div", { class: "table-wrap" }, el("table", { class: "data" }, el("tbody", {}, list.map((r) => el("tr", { "data-id": r.id },
           el("td", {}, C.stateBadge(r.state)), el("td", {}, r.name || "—"), el("td", {}, C.taskLink(r.id)), el("td", { class: "clip mono" }, r.args ?? ""),
           el("td", { class: "nowrap" }, C.fmtTime(r.received || r.seen))))))),
-      ]) : null;
+      ])) : null;
 
-      C.clear(main).append(head, el("div", { class: "grid cols-2" }, facts, io), el("div", { class: "grid cols-2" }, outcome, timeline), relatedPanel);
+      C.fill(main, head, el("div", { class: "grid cols-2" }, facts, io), el("div", { class: "grid cols-2" }, outcome, timeline), relatedPanel);
     }
 
     function kv(k, v) { return [el("dt", {}, k), el("dd", {}, v)]; }
@@ -249,9 +258,12 @@
         "task-retried": "RETRY", "task-revoked": "REVOKED", "task-rejected": "REJECTED" }[type] || "PENDING";
     }
 
-    await load();
+    // Listen before the first load, so that an update arriving meanwhile is not lost; poll gently while it runs.
     const soon = C.throttle(load, 500);
-    const off = C.on("task", (t) => { if (t.id === id || t.parentId === id) soon(); });
-    return off;
+    const off = C.on("task", (t) => { if (t.id === id || t.parentId === id || t.retryOf === id) soon(); });
+    const offRe = C.on("reconnected", soon);
+    await load();
+    const timer = setInterval(() => { if (!finishedNow) load(); }, 5000);
+    return () => { off(); offRe(); clearInterval(timer); };
   });
 })();

@@ -78,13 +78,13 @@
     async function load() {
       const w = await C.get("api/ui/worker/" + encodeURIComponent(name));
       const info = w.info || {};
-      C.clear(head).append(
+      C.fill(head, 
         el("div", {}, el("h1", {}, w.hostname), el("div", { class: "sub" },
           el("span", { class: "status " + (w.online ? "online" : "offline") }, w.online ? "Online" : "Offline"),
           " · last heartbeat ", C.fmtRel(w.lastHeartbeat), w.online && !w.reachable ? " · did not answer inspect" : "")),
         el("div", { class: "actions" }, C.link("workers", "← All workers", { class: "btn" }), el("button", { class: "btn", onclick: load }, "Refresh")));
       const stats = info.stats || {};
-      C.clear(facts).append(el("h2", {}, "Worker"), el("dl", { class: "kv" },
+      C.fill(facts, el("h2", {}, "Worker"), el("dl", { class: "kv" },
         kv("Pool size", w.pool ?? "—"), kv("Active now", w.active), kv("Processed", C.fmtNum(w.processed)), kv("Load", loadText(w)),
         kv("PID", w.pid ?? stats.pid ?? "—"), kv("Prefetch", stats.prefetch_count ?? "—"), kv("Software", w.software || "—"),
         kv("Broker", stats.broker ? `${stats.broker.transport}://${stats.broker.hostname || ""}${stats.broker.port ? ":" + stats.broker.port : ""}` : "—"),
@@ -101,7 +101,7 @@
       const queueInput = el("input", { id: "consumer-queue", placeholder: "queue name" });
       const rateTask = el("select", { id: "rate-task" }, (info.registered || []).map((t) => String(t).split(" ")[0]).map((t) => el("option", { value: t }, t)));
       const rateValue = el("input", { id: "rate-value", placeholder: "e.g. 10/s, 100/m" });
-      C.clear(actions).append(
+      C.fill(actions, 
         el("h2", {}, "Actions"),
         !C.canAct() ? el("p", { class: "muted" }, "Your account is read-only.") : !w.online ? el("p", { class: "muted" }, "The worker is offline.") : null,
         el("div", { class: "actions" },
@@ -138,7 +138,7 @@
           label, Array.isArray(value) ? el("span", { class: "count" }, value.length) : null)));
       const [, , value] = tabs.find((t) => t[0] === current);
       bodyNode.append(tabContent(current, value));
-      C.clear(tabsPanel).append(bar, bodyNode);
+      C.fill(tabsPanel, bar, bodyNode);
     }
 
     function tabContent(key, value) {
