@@ -73,7 +73,7 @@
         el("td", { class: "clip mono", title: t.kwargs || "" }, t.kwargs ?? "—"),
         el("td", { class: "clip mono" + (t.state === "FAILURE" ? " err" : ""), title: res }, res || "—"),
         el("td", { class: "nowrap", title: C.fmtTime(t.received || t.seen, true) }, C.fmtTime(t.received || t.seen)),
-        el("td", { class: "num nowrap" }, C.fmtDuration(t.runtime)),
+        el("td", { class: "num nowrap" }, C.fmtDuration(t.runtime ?? (t.started && t.finished ? t.finished - t.started : null))),
         el("td", { class: "nowrap" }, t.worker ? C.workerLink(t.worker) : "—"));
     }
 
