@@ -33,9 +33,10 @@ internal static class DashboardCommand
         var urlPrefix = new Option<string>("--url-prefix") { Description = "Path to serve under behind a proxy, e.g. /flower", DefaultValueFactory = _ => string.Empty };
         var enableEvents = new Option<bool>("--enable-events") { Description = "Ask workers to send task events every minute (true/false)", DefaultValueFactory = _ => true, Arity = ArgumentArity.ZeroOrOne };
         var queues = new Option<string?>("--queues", "-Q") { Description = "Comma-separated queues to show besides the default one and those workers consume" };
+        var beatSchedule = new Option<string?>("--beat-schedule") { Description = "redis:// URL where the beat scheduler keeps its schedule (celeriac:beat:entries), for the Beat page" };
         var command = new Command("dashboard", "Serve the dashboard: workers, tasks, queues and beat in the browser, Flower's REST API, /metrics")
         {
-            address, port, basicAuth, readOnlyAuth, token, readOnlyToken, readOnly, insecure, db, maxTasks, maxAge, urlPrefix, enableEvents, queues,
+            address, port, basicAuth, readOnlyAuth, token, readOnlyToken, readOnly, insecure, db, maxTasks, maxAge, urlPrefix, enableEvents, queues, beatSchedule,
         };
         command.Aliases.Add("flower");
         CommandRunner.SetAction(command, app, async (app, parse, cancellationToken) =>
@@ -85,7 +86,9 @@ internal static class DashboardCommand
 
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-            var server = await DashboardServer.StartAsync(app, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var beat = parse.GetValue(beatSchedule) is { } beatUrl ? new Dashboard.RedisBeatScheduleSource(beatUrl) : null;
+            await using var disposeBeat = (beat ?? (IAsyncDisposable)new NoBeat()).ConfigureAwait(false);
+            var server = await DashboardServer.StartAsync(app, options, beat, cancellationToken).ConfigureAwait(false);
             await using var disposeServer = server.ConfigureAwait(false);
             var output = parse.InvocationConfiguration.Output;
             await output.WriteLineAsync($"Celeriac dashboard on {server.Url} watching {app.BrokerOptionsUrl.Redacted}").ConfigureAwait(false);
@@ -105,6 +108,11 @@ internal static class DashboardCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private sealed class NoBeat : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     /// <summary><c>7d</c>, <c>12h</c>, <c>30m</c>, <c>3600s</c>, plain seconds, or a TimeSpan (<c>7.00:00:00</c>).</summary>

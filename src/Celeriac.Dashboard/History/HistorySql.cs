@@ -9,6 +9,9 @@ internal static class HistorySql
 {
     public const int SchemaVersion = 1;
 
+    /// <summary>The text a task is found by.</summary>
+    public static string SearchText(TaskRecord t) => string.Join('\n', t.Name, t.Args, t.Kwargs, t.Result, t.Exception);
+
     public const string Pragmas = """
         PRAGMA journal_mode = WAL;
         PRAGMA synchronous = NORMAL;
@@ -18,7 +21,8 @@ internal static class HistorySql
 
     public const string Schema = """
         CREATE TABLE IF NOT EXISTS tasks (
-            id TEXT PRIMARY KEY NOT NULL,
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
             state TEXT NOT NULL,
             name TEXT,
             worker TEXT,
@@ -60,6 +64,12 @@ internal static class HistorySql
         CREATE INDEX IF NOT EXISTS tasks_parent ON tasks (parent_id);
         CREATE INDEX IF NOT EXISTS tasks_retry_of ON tasks (retry_of);
         CREATE INDEX IF NOT EXISTS tasks_name_state ON tasks (name, state);
+        CREATE INDEX IF NOT EXISTS tasks_root ON tasks (root_id);
+        CREATE INDEX IF NOT EXISTS tasks_runtime ON tasks (runtime);
+
+        -- The searchable text of each task (name, args, kwargs, result, exception), rowid = tasks.seq: a trigram index
+        -- answers substring searches without reading every task.
+        CREATE VIRTUAL TABLE IF NOT EXISTS task_text USING fts5 (body, tokenize = 'trigram');
 
         CREATE TABLE IF NOT EXISTS task_events (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -103,7 +113,12 @@ internal static class HistorySql
             retries = excluded.retries, eta = excluded.eta, expires = excluded.expires, parent_id = excluded.parent_id,
             root_id = excluded.root_id, exchange = excluded.exchange, routing_key = excluded.routing_key, clock = excluded.clock,
             retry_of = excluded.retry_of, event_count = excluded.event_count
+        RETURNING seq
         """;
+
+    public const string DeleteText = "DELETE FROM task_text WHERE rowid = @seq";
+
+    public const string InsertText = "INSERT INTO task_text (rowid, body) VALUES (@seq, @body)";
 
     public const string InsertEvent = "INSERT INTO task_events (task_id, type, timestamp, fields) VALUES (@task_id, @type, @timestamp, @fields)";
 
@@ -141,7 +156,11 @@ internal static class HistorySql
 
     public const string TaskCount = "SELECT COUNT(*) FROM tasks";
 
-    // Pruning: events first, then their tasks, by age and then by count (newest kept).
+    // Pruning: events and search text first, then their tasks, by age and then by count (newest kept).
+    public const string PruneTextByAge = "DELETE FROM task_text WHERE rowid IN (SELECT seq FROM tasks WHERE first_seen < @cutoff)";
+
+    public const string PruneTextByCount = "DELETE FROM task_text WHERE rowid IN (SELECT seq FROM tasks ORDER BY first_seen DESC LIMIT -1 OFFSET @keep)";
+
     public const string PruneEventsByAge = "DELETE FROM task_events WHERE task_id IN (SELECT id FROM tasks WHERE first_seen < @cutoff)";
 
     public const string PruneTasksByAge = "DELETE FROM tasks WHERE first_seen < @cutoff";

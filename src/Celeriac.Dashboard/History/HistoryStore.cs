@@ -70,6 +70,9 @@ internal sealed partial class HistoryStore : IAsyncDisposable
     public async Task<IReadOnlyList<TaskRecord>> WriteEventsAsync(IReadOnlyList<JsonObject> events, CancellationToken cancellationToken = default)
     {
         var changed = new Dictionary<string, TaskRecord>(StringComparer.Ordinal);
+
+        // Each task's search text before this batch: the index is rewritten only when it changed.
+        var before = new Dictionary<string, string?>(StringComparer.Ordinal);
         if (events.Count == 0)
         {
             return [];
@@ -88,7 +91,17 @@ internal sealed partial class HistoryStore : IAsyncDisposable
                     continue;
                 }
 
-                var current = changed.TryGetValue(id, out var c) ? c : await FindForWriteAsync(db, tx, id, cancellationToken).ConfigureAwait(false);
+                TaskRecord? current;
+                if (changed.TryGetValue(id, out var c))
+                {
+                    current = c;
+                }
+                else
+                {
+                    current = await FindForWriteAsync(db, tx, id, cancellationToken).ConfigureAwait(false);
+                    before[id] = current is null ? null : HistorySql.SearchText(current);
+                }
+
                 changed[id] = TaskEventMerge.Apply(current, id, e);
 
                 var fields = (JsonObject)e.DeepClone();
@@ -106,10 +119,17 @@ internal sealed partial class HistoryStore : IAsyncDisposable
             }
 
             using var upsert = Command(db, HistorySql.Upsert, tx);
+            using var deleteText = Command(db, HistorySql.DeleteText, tx);
+            using var insertText = Command(db, HistorySql.InsertText, tx);
             foreach (var record in changed.Values)
             {
                 Bind(upsert, record);
-                await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                var seq = Convert.ToInt64(await upsert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+                var text = HistorySql.SearchText(record);
+                if (!before.TryGetValue(record.Id, out var old) || old != text)
+                {
+                    await WriteTextAsync(deleteText, insertText, seq, text, old is not null, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -151,9 +171,14 @@ internal sealed partial class HistoryStore : IAsyncDisposable
                 RoutingKey = current.RoutingKey ?? record.RoutingKey,
                 FirstSeen = Math.Min(current.FirstSeen, record.FirstSeen),
             };
-            using var upsert = Command(db, HistorySql.Upsert, null);
+            using var tx = db.BeginTransaction();
+            using var upsert = Command(db, HistorySql.Upsert, tx);
             Bind(upsert, merged);
-            await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var seq = Convert.ToInt64(await upsert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            using var deleteText = Command(db, HistorySql.DeleteText, tx);
+            using var insertText = Command(db, HistorySql.InsertText, tx);
+            await WriteTextAsync(deleteText, insertText, seq, HistorySql.SearchText(merged), current is not null, cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             Remember(merged);
             return merged;
         }
@@ -231,8 +256,10 @@ internal sealed partial class HistoryStore : IAsyncDisposable
             var removed = 0;
             foreach (var (sql, name, value) in new (string, string, object)[]
             {
+                (HistorySql.PruneTextByAge, "@cutoff", cutoff),
                 (HistorySql.PruneEventsByAge, "@cutoff", cutoff),
                 (HistorySql.PruneTasksByAge, "@cutoff", cutoff),
+                (HistorySql.PruneTextByCount, "@keep", keep),
                 (HistorySql.PruneEventsByCount, "@keep", keep),
                 (HistorySql.PruneTasksByCount, "@keep", keep),
                 (HistorySql.PruneQueueSamples, "@cutoff", cutoff),
@@ -309,6 +336,21 @@ internal sealed partial class HistoryStore : IAsyncDisposable
         cmd.Parameters.AddWithValue("@id", id);
         var list = await ReadRecordsAsync(cmd, cancellationToken).ConfigureAwait(false);
         return list.Count > 0 ? list[0] : null;
+    }
+
+    private static async Task WriteTextAsync(SqliteCommand delete, SqliteCommand insert, long seq, string text, bool existed, CancellationToken cancellationToken)
+    {
+        if (existed)
+        {
+            delete.Parameters.Clear();
+            delete.Parameters.AddWithValue("@seq", seq);
+            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        insert.Parameters.Clear();
+        insert.Parameters.AddWithValue("@seq", seq);
+        insert.Parameters.AddWithValue("@body", text);
+        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void Remember(TaskRecord record)

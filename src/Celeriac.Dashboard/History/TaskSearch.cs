@@ -4,13 +4,17 @@ namespace Celeriac.Dashboard.History;
 
 /// <summary>
 /// The search box's language, compiled to SQL: words (or "quoted phrases") must all appear in the task's id, name,
-/// args, kwargs, result or exception; <c>field:value</c> looks in one field only (<c>id</c>, <c>name</c>, <c>state</c>,
-/// <c>worker</c>, <c>args</c>, <c>kwargs</c>, <c>result</c>, <c>exception</c>). Matching ignores ASCII case; a full
-/// task id also finds its children and re-runs. Values are always bound as parameters.
+/// args, kwargs, result or exception; <c>field:value</c> looks in one field only (<c>id</c> by prefix, <c>name</c>,
+/// <c>state</c>, <c>worker</c>, <c>args</c>, <c>kwargs</c>, <c>result</c>, <c>exception</c>). Matching ignores case; a
+/// full task id also finds its children, descendants and re-runs. Values are always bound as parameters. Substrings of
+/// three characters or more are looked up in the trigram index (<c>task_text</c>), so a search does not read every task.
 /// </summary>
 internal static class TaskSearch
 {
     public const int MaxTerms = 16;
+
+    /// <summary>The trigram index finds substrings of at least three characters; shorter ones are scanned for.</summary>
+    private const int MinIndexedLength = 3;
 
     private static readonly Dictionary<string, string> Fields = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -40,11 +44,22 @@ internal static class TaskSearch
             var p = "@s" + parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (field is null)
             {
-                parameters.Add(new(p, Like(value)));
                 var exact = p + "x";
                 parameters.Add(new(exact, value));
-                where.Add($"(id = {exact} OR parent_id = {exact} OR retry_of = {exact} OR name LIKE {p} ESCAPE '\\' OR args LIKE {p} ESCAPE '\\' " +
-                    $"OR kwargs LIKE {p} ESCAPE '\\' OR result LIKE {p} ESCAPE '\\' OR exception LIKE {p} ESCAPE '\\')");
+                var ids = $"id = {exact} OR parent_id = {exact} OR root_id = {exact} OR retry_of = {exact}";
+                if (value.Length >= MinIndexedLength)
+                {
+                    // Every branch is indexed (the trigram index answers the substring part), so SQLite reads only matches.
+                    parameters.Add(new(p, Phrase(value)));
+                    where.Add($"({ids} OR seq IN (SELECT rowid FROM task_text WHERE task_text MATCH {p}))");
+                }
+                else
+                {
+                    parameters.Add(new(p, Like(value)));
+                    where.Add($"({ids} OR name LIKE {p} ESCAPE '\\' OR args LIKE {p} ESCAPE '\\' OR kwargs LIKE {p} ESCAPE '\\' " +
+                        $"OR result LIKE {p} ESCAPE '\\' OR exception LIKE {p} ESCAPE '\\')");
+                }
+
                 continue;
             }
 
@@ -60,17 +75,29 @@ internal static class TaskSearch
             }
             else if (column == "id")
             {
-                // A prefix of the id, as people paste the first characters of a UUID.
-                parameters.Add(new(p, LikePrefix(value)));
-                where.Add($"id LIKE {p} ESCAPE '\\'");
+                // A prefix of the id, as people paste the first characters of a UUID: a range on the unique index.
+                parameters.Add(new(p, value));
+                parameters.Add(new(p + "end", value + char.MaxValue));
+                where.Add($"id >= {p} AND id < {p}end");
             }
             else
             {
                 parameters.Add(new(p, Like(value)));
-                where.Add($"{column} LIKE {p} ESCAPE '\\'");
+                var condition = $"{column} LIKE {p} ESCAPE '\\'";
+                if (value.Length >= MinIndexedLength && column != "worker")
+                {
+                    // The index narrows to the tasks whose text holds the value; LIKE then checks the one field.
+                    parameters.Add(new(p + "t", Phrase(value)));
+                    condition = $"seq IN (SELECT rowid FROM task_text WHERE task_text MATCH {p}t) AND {condition}";
+                }
+
+                where.Add(condition);
             }
         }
     }
+
+    /// <summary>An FTS5 phrase: the trigram tokenizer then matches it as a case-insensitive substring.</summary>
+    private static string Phrase(string value) => "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     internal static List<(string? Field, string Value)> Tokenize(string search)
     {
