@@ -160,8 +160,8 @@ public sealed class Cluster : IAsyncLifetime
             : throw new InvalidOperationException($"{path} not found: install the Debian packages chromium and chromium-driver (scripts/test does)");
     }
 
-    /// <summary>Where screenshots go: .artifacts/screenshots at the repository root.</summary>
-    public static string ScreenshotDirectory
+    /// <summary>The repository's root (where Celeriac.slnx is).</summary>
+    public static string RepositoryRoot
     {
         get
         {
@@ -171,7 +171,16 @@ public sealed class Cluster : IAsyncLifetime
                 dir = dir.Parent;
             }
 
-            var path = Path.Combine(dir?.FullName ?? AppContext.BaseDirectory, ".artifacts", "screenshots");
+            return dir?.FullName ?? throw new InvalidOperationException("Celeriac.slnx not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    /// <summary>Where screenshots go: .artifacts/screenshots at the repository root.</summary>
+    public static string ScreenshotDirectory
+    {
+        get
+        {
+            var path = Path.Combine(RepositoryRoot, ".artifacts", "screenshots");
             Directory.CreateDirectory(path);
             return path;
         }
