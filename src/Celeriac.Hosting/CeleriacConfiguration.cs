@@ -30,6 +30,7 @@ public static class CeleriacConfiguration
         CelerySettings.TaskSoftTimeLimit, CelerySettings.TaskDefaultPriority, CelerySettings.WorkerConcurrency,
         CelerySettings.WorkerPrefetchMultiplier, CelerySettings.WorkerHostname, CelerySettings.WorkerQueues,
         CelerySettings.WorkerShutdownTimeout, CelerySettings.WorkerSendTaskEvents, CelerySettings.WorkerDisableRateLimits, CelerySettings.WorkerStateDb, CelerySettings.BeatSchedule,
+        CelerySettings.TaskSendSentEvent,
     };
 
     /// <summary>Reads the settings in <paramref name="section"/> over <paramref name="start"/> (defaults when null).</summary>
@@ -80,6 +81,7 @@ public static class CeleriacConfiguration
                 TimeLimit = r.Seconds(CelerySettings.TaskTimeLimit) ?? o.Task.TimeLimit,
                 SoftTimeLimit = r.Seconds(CelerySettings.TaskSoftTimeLimit) ?? o.Task.SoftTimeLimit,
                 DefaultPriority = r.Int(CelerySettings.TaskDefaultPriority) ?? o.Task.DefaultPriority,
+                SendSentEvent = r.Bool(CelerySettings.TaskSendSentEvent) ?? o.Task.SendSentEvent,
             },
             Worker = o.Worker with
             {

@@ -37,6 +37,7 @@ public static class CelerySettings
     public const string WorkerQueues = "worker_queues";
     public const string WorkerShutdownTimeout = "worker_shutdown_timeout";
     public const string WorkerSendTaskEvents = "worker_send_task_events";
+    public const string TaskSendSentEvent = "task_send_sent_event";
     public const string WorkerDisableRateLimits = "worker_disable_rate_limits";
     public const string WorkerStateDb = "worker_state_db";
 

@@ -47,6 +47,14 @@ public static class PythonRepr
         return Truncate(sb);
     }
 
+    /// <summary>The repr of any JSON value, whole (Python's <c>str()</c> of a container, as the CLI prints it).</summary>
+    public static string Untruncated(JsonNode? node)
+    {
+        var sb = new StringBuilder();
+        Write(sb, node);
+        return sb.ToString();
+    }
+
     private static string Truncate(StringBuilder sb) => sb.Length <= MaxLength ? sb.ToString() : sb.ToString(0, MaxLength - 3) + "...";
 
     private static void Write(StringBuilder sb, JsonNode? node)

@@ -25,6 +25,12 @@ internal sealed partial class RedisConsumer : ITransportConsumer
     private readonly RedisTransport _transport;
     private readonly ILogger _logger;
     private readonly List<string> _cycle = [];
+
+    // Queue changes (add_consumer / cancel_consumer) are applied by the fetch loop, the only user of _cycle.
+    private readonly ConcurrentQueue<(string Queue, bool Add)> _queueChanges = new();
+    private readonly AsyncPulse _queuesChanged = new();
+    private readonly Lock _queuesGate = new();
+    private string[] _queues;
     private readonly List<(string Queue, FanoutBinding Binding)> _fanout = [];
     private readonly ConcurrentDictionary<long, RedisDelivery> _outstanding = new();
     private readonly Channel<IDelivery> _channel;
@@ -47,8 +53,8 @@ internal sealed partial class RedisConsumer : ITransportConsumer
     {
         _transport = transport;
         _logger = logger;
-        Queues = [.. queues.Distinct(StringComparer.Ordinal)];
-        foreach (var queue in Queues)
+        _queues = [.. queues.Distinct(StringComparer.Ordinal)];
+        foreach (var queue in _queues)
         {
             if (transport.TryGetFanout(queue, out var binding))
             {
@@ -66,11 +72,62 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         _channel = Channel.CreateUnbounded<IDelivery>(new UnboundedChannelOptions { SingleReader = false });
     }
 
-    public IReadOnlyList<string> Queues { get; }
+    public IReadOnlyList<string> Queues => Volatile.Read(ref _queues);
 
     public int PrefetchCount => _window.Limit;
 
     public void SetPrefetchCount(int prefetchCount) => _window.SetLimit(prefetchCount);
+
+    public async ValueTask AddQueueAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        if (_transport.TryGetFanout(queue, out _) || _blocking is null)
+        {
+            // Fanout queues are PUB/SUB subscriptions made at start; a fanout-only consumer has no BRPOP loop.
+            throw new NotSupportedException($"a running Redis consumer adds list queues only; '{queue}' cannot be added");
+        }
+
+        lock (_queuesGate)
+        {
+            if (_queues.Contains(queue, StringComparer.Ordinal))
+            {
+                return;
+            }
+
+            _queues = [.. _queues, queue];
+        }
+
+        _queueChanges.Enqueue((queue, true));
+        await RestartPopAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask<bool> RemoveQueueAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        lock (_queuesGate)
+        {
+            if (!_queues.Contains(queue, StringComparer.Ordinal) || _transport.TryGetFanout(queue, out _))
+            {
+                return false;
+            }
+
+            _queues = [.. _queues.Where(q => !string.Equals(q, queue, StringComparison.Ordinal))];
+        }
+
+        _queueChanges.Enqueue((queue, false));
+        await RestartPopAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>A pending BRPOP still names the old keys: end it so the loop pops again with the new cycle.</summary>
+    private async Task RestartPopAsync()
+    {
+        _queuesChanged.Pulse();
+        if (Interlocked.CompareExchange(ref _popping, 1, 1) == 1 && Interlocked.Read(ref _blockingClientId) is var id and > 0)
+        {
+            await IgnoreRedisErrorsAsync(UnblockAsync(id)).ConfigureAwait(false);
+        }
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -228,8 +285,25 @@ internal sealed partial class RedisConsumer : ITransportConsumer
                     continue;
                 }
 
+                var queuesChanged = _queuesChanged.NextPulse;
+                ApplyQueueChanges();
+                if (_cycle.Count == 0)
+                {
+                    // Every list queue cancelled: nothing to pop until one is added.
+                    await queuesChanged.WaitAsync(token).ConfigureAwait(false);
+                    continue;
+                }
+
                 RedisResult popped;
-                Volatile.Write(ref _popping, 1);
+                // Full fence, then look: a queue change enqueued before this either is seen here or sees _popping
+                // and unblocks the BRPOP, so no pop names a cancelled queue after RemoveQueueAsync returned.
+                Interlocked.Exchange(ref _popping, 1);
+                if (!_queueChanges.IsEmpty)
+                {
+                    Volatile.Write(ref _popping, 0);
+                    continue;
+                }
+
                 try
                 {
                     popped = await db.ExecuteAsync(RedisKeys.Brpop, PopArguments()).ConfigureAwait(false);
@@ -395,6 +469,22 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
+        }
+    }
+
+    private void ApplyQueueChanges()
+    {
+        while (_queueChanges.TryDequeue(out var change))
+        {
+            var at = _cycle.IndexOf(change.Queue);
+            if (change.Add && at < 0)
+            {
+                _cycle.Add(change.Queue);
+            }
+            else if (!change.Add && at >= 0)
+            {
+                _cycle.RemoveAt(at);
+            }
         }
     }
 

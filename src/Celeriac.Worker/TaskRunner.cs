@@ -80,21 +80,41 @@ internal sealed partial class TaskRunner
             using var softTimer = soft is { } s ? _app.TimeProvider.CreateTimer(_ => Cancel(r, CancelReason.SoftTimeLimit), null, Remaining(r, s), Timeout.InfiniteTimeSpan) : null;
             var execution = StartBody(definition, request, context);
             object? value;
-            if (hard is { } h)
+            if (execution.IsCompleted)
             {
-                try
-                {
-                    value = await execution.WaitAsync(Remaining(r, h), _app.TimeProvider).ConfigureAwait(false);
-                }
-                catch (TimeoutException) when (!execution.IsCompleted)
-                {
-                    settle = await OnHardTimeLimitAsync(r, execution, h).ConfigureAwait(false);
-                    return;
-                }
+                value = await execution.ConfigureAwait(false);
             }
             else
             {
-                value = await execution.ConfigureAwait(false);
+                // Fired a grace period after a terminate, for a body that does not end when its token fires.
+                using var abandon = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _app.TimeProvider);
+                r.AbandonGrace = _options.AbandonGracePeriod;
+                r.Abandon = abandon;
+                if (r.CancelReason == CancelReason.Terminated)
+                {
+                    abandon.CancelAfter(r.AbandonGrace);
+                }
+
+                try
+                {
+                    value = hard is { } h
+                        ? await execution.WaitAsync(Remaining(r, h), _app.TimeProvider, abandon.Token).ConfigureAwait(false)
+                        : await execution.WaitAsync(abandon.Token).ConfigureAwait(false);
+                }
+                catch (TimeoutException) when (!execution.IsCompleted)
+                {
+                    settle = await OnHardTimeLimitAsync(r, execution, hard!.Value).ConfigureAwait(false);
+                    return;
+                }
+                catch (OperationCanceledException) when (abandon.IsCancellationRequested && !execution.IsCompleted)
+                {
+                    settle = await OnAbandonedAfterTerminateAsync(r, execution).ConfigureAwait(false);
+                    return;
+                }
+                finally
+                {
+                    r.Abandon = null;
+                }
             }
 
             await OnSuccessAsync(r, value, ignoreResult, Stopwatch.GetElapsedTime(started)).ConfigureAwait(false);
@@ -134,6 +154,12 @@ internal sealed partial class TaskRunner
 
         try
         {
+            // The grace period is armed before the token fires, so it runs from the moment the body is told to stop.
+            if (reason == CancelReason.Terminated)
+            {
+                r.Abandon?.CancelAfter(r.AbandonGrace);
+            }
+
             r.Cancellation?.Cancel();
         }
         catch (ObjectDisposedException)
@@ -292,6 +318,25 @@ internal sealed partial class TaskRunner
         }
 
         // The body cannot be killed in-process: its token fired; whatever it does later is ignored.
+        _ = execution.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return Settle.Ack;
+    }
+
+    /// <summary>
+    /// A terminated body that ignored its token for the grace period: it cannot be killed in process, so it is left
+    /// to run out in the background (its outcome ignored) while the task ends REVOKED and its slot is freed.
+    /// </summary>
+    private async ValueTask<Settle> OnAbandonedAfterTerminateAsync(WorkerRequest r, Task<object?> execution)
+    {
+        var request = r.Request;
+        _logger.Abandoned(request.DisplayName, request.Id, r.AbandonGrace.TotalSeconds);
+        await _results.StoreAsync(request, TaskStates.Revoked, CeleryExceptions.Revoked("terminated").ToJson()).ConfigureAwait(false);
+        await RevokedEventAsync(request.Id, terminated: true, expired: false).ConfigureAwait(false);
+        if (!r.Definition.IsAsync)
+        {
+            _syncThreads.ReplaceAbandoned();
+        }
+
         _ = execution.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         return Settle.Ack;
     }

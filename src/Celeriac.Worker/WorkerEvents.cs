@@ -7,30 +7,33 @@ namespace Celeriac.Worker;
 /// <summary>
 /// The worker's events: <c>worker-online</c>, a <c>worker-heartbeat</c> every 2 s and <c>worker-offline</c> always
 /// (as Celery sends the worker group even without <c>-E</c>); task events only while task events are enabled
-/// (<c>-E</c> / <c>worker_send_task_events</c>). Source: celery/worker/heartbeat.py, celery/worker/state.py.
+/// (<c>-E</c> / <c>worker_send_task_events</c>), batched as <c>task.multi</c> lists as Celery 5 sends them; worker
+/// events are never batched. Source: celery/worker/heartbeat.py, celery/worker/state.py.
 /// </summary>
 internal sealed class WorkerEvents : IAsyncDisposable
 {
     private readonly CeleriacApp _app;
     private readonly WorkerState _state;
     private readonly EventDispatcher _dispatcher;
+    private readonly TaskEventBuffer _taskEvents;
     private readonly CancellationTokenSource _stop = new();
     private Task _heartbeats = Task.CompletedTask;
-    private volatile bool _taskEvents;
+    private volatile bool _sendTaskEvents;
 
     public WorkerEvents(CeleriacApp app, string hostname, WorkerState state, bool taskEvents)
     {
         _app = app;
         _state = state;
         _dispatcher = new EventDispatcher(app, hostname);
-        _taskEvents = taskEvents;
+        _taskEvents = new TaskEventBuffer(_dispatcher);
+        _sendTaskEvents = taskEvents;
     }
 
     /// <summary>Whether task events are sent (changed at runtime by enable_events / disable_events).</summary>
     public bool TaskEventsEnabled
     {
-        get => _taskEvents;
-        set => _taskEvents = value;
+        get => _sendTaskEvents;
+        set => _sendTaskEvents = value;
     }
 
     public async Task StartAsync()
@@ -45,9 +48,9 @@ internal sealed class WorkerEvents : IAsyncDisposable
 
     public async ValueTask TaskAsync(string type, JsonObject fields)
     {
-        if (_taskEvents)
+        if (_sendTaskEvents)
         {
-            await _dispatcher.SendAsync(type, fields).ConfigureAwait(false);
+            await _taskEvents.AddAsync(type, fields).ConfigureAwait(false);
         }
     }
 
@@ -62,6 +65,8 @@ internal sealed class WorkerEvents : IAsyncDisposable
         {
         }
 
+        // Buffered task events go out before the goodbye, as Celery flushes before worker-offline.
+        await _taskEvents.DisposeAsync().ConfigureAwait(false);
         await _dispatcher.SendAsync(EventNames.WorkerOffline, WorkerFields()).ConfigureAwait(false);
         _stop.Dispose();
     }

@@ -18,6 +18,7 @@ public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
     private readonly CancellationTokenSource _shutdown = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private readonly WorkerQueues _queues;
     private SyncTaskThreads? _syncThreads;
     private ExecutionPool? _pool;
     private ITransportConsumer? _consumer;
@@ -49,7 +50,7 @@ public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
 
         _concurrency = Options.Concurrency;
         Hostname = NodeNames.Resolve(Options.Hostname, CeleriacApp.HostName);
-        Queues = Options.Queues.Count > 0 ? Options.Queues : [app.Options.Task.DefaultQueue];
+        _queues = new WorkerQueues(Options.Queues.Count > 0 ? Options.Queues : [app.Options.Task.DefaultQueue]);
         _logger = app.LoggerFactory.CreateLogger("celeriac.worker");
     }
 
@@ -59,8 +60,8 @@ public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
     /// <summary>The node name, <c>celery@host</c> by default.</summary>
     public string Hostname { get; }
 
-    /// <summary>The queues consumed.</summary>
-    public IReadOnlyList<string> Queues { get; }
+    /// <summary>The queues consumed now (the <c>add_consumer</c> / <c>cancel_consumer</c> commands change them).</summary>
+    public IReadOnlyList<string> Queues => _queues.Names;
 
     /// <summary>What the worker holds and has done.</summary>
     public WorkerState State { get; } = new();
@@ -87,6 +88,10 @@ public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
 
     BrokerUrl Control.IWorkerControl.Broker => _app.BrokerOptionsUrl;
 
+    WorkerQueues Control.IWorkerControl.ConsumedQueues => _queues;
+
+    ITransportConsumer Control.IWorkerControl.Consumer => _consumer ?? throw new InvalidOperationException("the worker is not started");
+
     private int BasePrefetch => Options.PrefetchMultiplier == 0 ? 0 : Concurrency * Options.PrefetchMultiplier;
 
     /// <summary>Declares the queues and starts consuming.</summary>
@@ -105,6 +110,11 @@ public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
             {
                 _stateDb = new StateDb(_app, stateFile, _logger);
                 _stateDb.Load();
+            }
+
+            if (Options.Mingle && Control.Mingle.AppliesTo(_app))
+            {
+                await Control.Mingle.SyncAsync(_app, Hostname, _logger, cancellationToken).ConfigureAwait(false);
             }
 
             var transport = _app.Transport;
@@ -128,7 +138,7 @@ public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
             _startedAt = _app.TimeProvider.GetUtcNow();
             _app.Revocations.Revoked += OnRevoked;
 
-            _mailbox = new Control.Mailbox(_app, Hostname, new Control.ControlHandlers(this), _logger);
+            _mailbox = new Control.Mailbox(_app, Hostname, new Control.ControlHandlers(this, _logger), _logger);
             await _mailbox.StartAsync(cancellationToken).ConfigureAwait(false);
             _dispatchLoop = _pool.DispatchAsync(_stopDispatching.Token);
             await _events.StartAsync().ConfigureAwait(false);

@@ -31,6 +31,12 @@ internal sealed class WorkerRequest
     /// <summary>Cancels the running task (terminate, soft limit, cold shutdown); set while it runs.</summary>
     public CancellationTokenSource? Cancellation { get; set; }
 
+    /// <summary>Gives up waiting for a terminated body that ignores its token; set while the runner waits.</summary>
+    public CancellationTokenSource? Abandon { get; set; }
+
+    /// <summary>How long a terminated body may take to end before it is abandoned.</summary>
+    public TimeSpan AbandonGrace { get; set; }
+
     /// <summary>Why the task was cancelled, when it was.</summary>
     public CancelReason CancelReason { get; set; }
 

@@ -207,31 +207,33 @@ public sealed class FlowerApiTests(Cluster cluster) : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, (await Http.PostAsync("api/task/rate-limit/dash.echo")).Status);
     }
 
-    [Fact]
-    public async Task Add_and_cancel_consumer_change_a_python_workers_queues()
+    [Theory]
+    [InlineData(Cluster.PythonWorker, "interop.add")]
+    [InlineData(Cluster.CeleriacWorker, "dash.add")]
+    public async Task Add_and_cancel_consumer_change_a_workers_queues(string worker, string task)
     {
         await BothWorkersKnownAsync();
-        var name = Uri.EscapeDataString(Cluster.PythonWorker);
+        var name = Uri.EscapeDataString(worker);
         var (status, json, text) = await Http.PostAsync($"api/worker/queue/add-consumer/{name}?queue=api-extra");
         Assert.True(status == HttpStatusCode.OK, text);
         Assert.Contains("api-extra", json!["message"]!.ToString());
         var queues = await Poll.UntilAsync(
-            async () => (await WorkersAsync(refresh: true))[Cluster.PythonWorker]!["active_queues"]!.AsArray().Select(q => q!["name"]!.ToString()).ToList(),
+            async () => (await WorkersAsync(refresh: true))[worker]!["active_queues"]!.AsArray().Select(q => q!["name"]!.ToString()).ToList(),
             q => q.Contains("api-extra"),
-            "the Python worker consuming api-extra");
-        Assert.Contains("py", queues);
+            worker + " consuming api-extra");
+        Assert.Contains(worker == Cluster.PythonWorker ? "py" : "celery", queues);
 
         // A task sent to the new queue runs on it.
-        var t = await cluster.Client.SendTaskAsync("interop.add", [1, 1], options: new ApplyOptions { Queue = "api-extra" });
+        var t = await cluster.Client.SendTaskAsync(task, [1, 1], options: new ApplyOptions { Queue = "api-extra" });
         Assert.Equal(2, await t.GetAsync<int>(Cluster.Wait));
 
         (status, json, text) = await Http.PostAsync($"api/worker/queue/cancel-consumer/{name}?queue=api-extra");
         Assert.True(status == HttpStatusCode.OK, text);
         Assert.Contains("api-extra", json!["message"]!.ToString());
         await Poll.UntilAsync(
-            async () => (await WorkersAsync(refresh: true))[Cluster.PythonWorker]!["active_queues"]!.AsArray().Select(q => q!["name"]!.ToString()).ToList(),
+            async () => (await WorkersAsync(refresh: true))[worker]!["active_queues"]!.AsArray().Select(q => q!["name"]!.ToString()).ToList(),
             q => !q.Contains("api-extra"),
-            "the Python worker no longer consuming api-extra");
+            worker + " no longer consuming api-extra");
         Assert.Equal(HttpStatusCode.BadRequest, (await Http.PostAsync($"api/worker/queue/add-consumer/{name}")).Status);
     }
 

@@ -7,17 +7,18 @@ namespace Celeriac.Cli.Commands;
 /// <summary><c>control METHOD ARGS</c>: change workers at runtime. Source: celery/bin/control.py (control).</summary>
 internal static class ControlCommand
 {
-    private static readonly string[] Methods = ["revoke", "terminate", "enable_events", "disable_events", "heartbeat", "shutdown", "time_limit", "rate_limit", "pool_grow", "pool_shrink"];
+    private static readonly string[] Methods = ["revoke", "terminate", "enable_events", "disable_events", "heartbeat", "shutdown", "time_limit", "rate_limit", "pool_grow", "pool_shrink", "add_consumer", "cancel_consumer"];
 
     public static Command Create(CeleriacApp? app)
     {
         var method = new Argument<string>("method") { Description = "One of: " + string.Join(", ", Methods) };
         method.AcceptOnlyFromAmong(Methods);
-        var rest = new Argument<string[]>("args") { Description = "revoke/terminate: task ids; time_limit: task soft [hard]; rate_limit: task 10/m; pool_grow/pool_shrink: n", Arity = ArgumentArity.ZeroOrMore };
+        var rest = new Argument<string[]>("args") { Description = "revoke: task ids; terminate: signal task ids; time_limit: task soft [hard]; rate_limit: task 10/m; pool_grow/pool_shrink: n; add_consumer: queue [exchange [type [routing_key]]]; cancel_consumer: queue", Arity = ArgumentArity.ZeroOrMore };
         var terminate = new Option<bool>("--terminate") { Description = "revoke: also cancel the task where it runs" };
         var destination = new Option<string?>("--destination", "-d") { Description = "Comma-separated node names" };
         var timeout = new Option<double>("--timeout", "-t") { Description = "Seconds to wait for replies", DefaultValueFactory = _ => 1 };
-        var command = new Command("control", "Control workers: revoke, terminate, enable_events, disable_events, heartbeat, shutdown, time_limit, rate_limit, pool_grow, pool_shrink") { method, rest, terminate, destination, timeout };
+        var json = new Option<bool>("--json", "-j") { Description = "Print the replies as JSON" };
+        var command = new Command("control", "Control workers: " + string.Join(", ", Methods)) { method, rest, terminate, destination, timeout, json };
         CommandRunner.SetAction(command, app, async (app, parse, cancellationToken) =>
         {
             var name = parse.GetValue(method)!;
@@ -30,15 +31,24 @@ internal static class ControlCommand
                 return ExitCodes.Ok;
             }
 
-            var replies = await app.Control.InspectAsync(name, args, dest, TimeSpan.FromSeconds(parse.GetValue(timeout)), cancellationToken).ConfigureAwait(false);
+            var replies = await app.Control.BroadcastAsync(name, args, dest, TimeSpan.FromSeconds(parse.GetValue(timeout)), cancellationToken: cancellationToken).ConfigureAwait(false);
             if (replies.Count == 0)
             {
                 throw new CommandException("No nodes replied within time constraint", ExitCodes.Unavailable);
             }
 
-            foreach (var (node, reply) in replies)
+            if (parse.GetValue(json))
             {
-                await parse.InvocationConfiguration.Output.WriteLineAsync(ReplyPrinter.Format(node, reply)).ConfigureAwait(false);
+                await parse.InvocationConfiguration.Output.WriteLineAsync(ReplyPrinter.Json(new JsonArray([.. replies.Select(r => (JsonNode)r.DeepClone())]))).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
+            foreach (var reply in replies)
+            {
+                foreach (var (node, value) in reply)
+                {
+                    await parse.InvocationConfiguration.Output.WriteLineAsync(ReplyPrinter.Format(node, value)).ConfigureAwait(false);
+                }
             }
 
             return ExitCodes.Ok;
@@ -54,17 +64,28 @@ internal static class ControlCommand
         switch (name)
         {
             case "revoke":
-            case "terminate":
                 if (values.Length == 0)
                 {
-                    throw new CommandException($"{name} needs at least one task id", ExitCodes.Usage);
+                    throw new CommandException("revoke needs at least one task id", ExitCodes.Usage);
                 }
 
                 return new JsonObject
                 {
                     ["task_id"] = new JsonArray([.. values.Select(v => (JsonNode)v)]),
-                    ["terminate"] = terminate || name == "terminate",
+                    ["terminate"] = terminate,
                     ["signal"] = "SIGTERM",
+                };
+            case "terminate":
+                // Celery's signature: terminate <signal> [id1 [id2 ...]].
+                if (values.Length < 2)
+                {
+                    throw new CommandException("terminate needs: signal task_id [task_id ...] (e.g. terminate SIGTERM 4f1e...)", ExitCodes.Usage);
+                }
+
+                return new JsonObject
+                {
+                    ["signal"] = values[0],
+                    ["task_id"] = new JsonArray([.. values.Skip(1).Select(v => (JsonNode)v)]),
                 };
             case "time_limit":
                 if (values.Length is < 2 or > 3)
@@ -83,6 +104,26 @@ internal static class ControlCommand
             case "pool_grow":
             case "pool_shrink":
                 return new JsonObject { ["n"] = values.Length == 0 ? 1 : int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new CommandException($"{name}: '{values[0]}' is not a positive whole number", ExitCodes.Usage) };
+            case "add_consumer":
+                if (values.Length is < 1 or > 4)
+                {
+                    throw new CommandException("add_consumer needs: queue [exchange [type [routing_key]]]", ExitCodes.Usage);
+                }
+
+                return new JsonObject
+                {
+                    ["queue"] = values[0],
+                    ["exchange"] = values.ElementAtOrDefault(1),
+                    ["exchange_type"] = values.ElementAtOrDefault(2),
+                    ["routing_key"] = values.ElementAtOrDefault(3),
+                };
+            case "cancel_consumer":
+                if (values.Length != 1)
+                {
+                    throw new CommandException("cancel_consumer needs: queue", ExitCodes.Usage);
+                }
+
+                return new JsonObject { ["queue"] = values[0] };
             default:
                 return [];
         }

@@ -15,7 +15,8 @@ internal static class InspectCommand
         var ids = new Argument<string[]>("task_ids") { Description = "Task ids (query_task)", Arity = ArgumentArity.ZeroOrMore };
         var destination = new Option<string?>("--destination", "-d") { Description = "Comma-separated node names to ask" };
         var timeout = new Option<double>("--timeout", "-t") { Description = "Seconds to wait for replies", DefaultValueFactory = _ => 1 };
-        var command = new Command("inspect", "Inspect workers: ping, stats, active, reserved, scheduled, revoked, registered, ...") { method, ids, destination, timeout };
+        var json = new Option<bool>("--json", "-j") { Description = "Print the replies as one JSON object" };
+        var command = new Command("inspect", "Inspect workers: " + string.Join(", ", Methods)) { method, ids, destination, timeout, json };
         CommandRunner.SetAction(command, app, async (app, parse, cancellationToken) =>
         {
             var name = parse.GetValue(method)!;
@@ -32,12 +33,19 @@ internal static class InspectCommand
                 throw new CommandException("No nodes replied within time constraint", ExitCodes.Unavailable);
             }
 
-            foreach (var (node, reply) in replies)
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json))
             {
-                await parse.InvocationConfiguration.Output.WriteLineAsync(ReplyPrinter.Format(node, name == "ping" && reply is JsonObject p && p["ok"] is not null ? new JsonObject { ["ok"] = p["ok"]!.DeepClone() } : reply)).ConfigureAwait(false);
+                await output.WriteLineAsync(ReplyPrinter.Json(new JsonObject([.. replies.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))]))).ConfigureAwait(false);
+                return ExitCodes.Ok;
             }
 
-            await parse.InvocationConfiguration.Output.WriteLineAsync($"\n{replies.Count} node{(replies.Count == 1 ? string.Empty : "s")} online.").ConfigureAwait(false);
+            foreach (var (node, reply) in replies)
+            {
+                await output.WriteLineAsync(ReplyPrinter.Format(node, reply)).ConfigureAwait(false);
+            }
+
+            await output.WriteLineAsync(ReplyPrinter.Online(replies.Count)).ConfigureAwait(false);
             return ExitCodes.Ok;
         });
         return command;

@@ -18,7 +18,8 @@ internal static class WorkerCommand
         var prefetch = new Option<int?>("--prefetch-multiplier") { Description = "Prefetch = concurrency x this (worker_prefetch_multiplier, default 4; 0 = no limit)" };
         var statedb = new Option<string?>("--statedb", "-S") { Description = "File that keeps revoked task ids across restarts (worker_state_db)" };
         var events = new Option<bool>("--task-events", "-E") { Description = "Send task events, for monitors such as celery events and Flower (worker_send_task_events)" };
-        var command = new Command("worker", "Start a worker") { concurrency, queues, hostname, prefetch, events, statedb };
+        var withoutMingle = new Option<bool>("--without-mingle") { Description = "Do not sync revoked ids and clocks with other workers at start (Redis and AMQP mingle by default)" };
+        var command = new Command("worker", "Start a worker") { concurrency, queues, hostname, prefetch, events, statedb, withoutMingle };
         CommandRunner.SetAction(command, app, async (app, parse, cancellationToken) =>
         {
             var o = app.Options.Worker;
@@ -30,6 +31,7 @@ internal static class WorkerCommand
                 PrefetchMultiplier = parse.GetValue(prefetch) ?? o.PrefetchMultiplier,
                 SendTaskEvents = parse.GetValue(events) || o.SendTaskEvents,
                 StateDb = parse.GetValue(statedb) ?? o.StateDb,
+                Mingle = o.Mingle && !parse.GetValue(withoutMingle),
             };
             var worker = new WorkerHost(app, o);
             await using var disposeWorker = worker.ConfigureAwait(false);

@@ -4,8 +4,8 @@ using Celeriac.Control;
 namespace Celeriac.Dashboard.Monitoring;
 
 /// <summary>
-/// The dashboard's remote-control requests, one at a time: every broadcast of an app shares its reply queue
-/// (<c>&lt;oid&gt;.reply.celery.pidbox</c>), so two at once would take each other's replies.
+/// The dashboard's remote-control requests, one at a time: many open pages and the inspector's rounds then queue here
+/// instead of piling broadcasts (each answered by every worker) onto the broker and the workers at once.
 /// </summary>
 internal sealed class ControlGate : IDisposable
 {

@@ -16,11 +16,16 @@ internal sealed class ControlHandlers
     public static readonly JsonObject NoReply = new() { ["__no_reply__"] = true };
 
     private readonly Dictionary<string, Func<JsonObject, JsonNode?>> _handlers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<JsonObject, ValueTask<JsonNode?>>> _asyncHandlers = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> _rateLimitTexts = new(StringComparer.Ordinal);
     private readonly IWorkerControl _worker;
 
-    public ControlHandlers(IWorkerControl worker)
+    public ControlHandlers(IWorkerControl worker, Microsoft.Extensions.Logging.ILogger logger)
     {
         _worker = worker;
+        var consumers = new ConsumerCommands(worker, logger);
+        _asyncHandlers["add_consumer"] = consumers.AddAsync;
+        _asyncHandlers["cancel_consumer"] = consumers.CancelAsync;
         _handlers["ping"] = _ => Ok("pong");
         _handlers["clock"] = _ => new JsonObject { ["clock"] = _worker.App.Clock.Value };
         _handlers["stats"] = _ => Stats();
@@ -33,8 +38,8 @@ internal sealed class ControlHandlers
             ["request"] = RequestInfo.Of(r),
         })]);
         _handlers["revoked"] = _ => new JsonArray([.. _worker.App.Revocations.Ids.Order(StringComparer.Ordinal).Select(id => (JsonNode)id)]);
-        _handlers["registered"] = _ => new JsonArray([.. _worker.App.Tasks.All.Select(t => t.Name).Where(n => !n.StartsWith("celery.", StringComparison.Ordinal)).Select(n => (JsonNode)n)]);
-        _handlers["active_queues"] = _ => new JsonArray([.. _worker.Queues.Select(q => (JsonNode)QueueInfo(q))]);
+        _handlers["registered"] = _ => Registered();
+        _handlers["active_queues"] = _ => new JsonArray([.. _worker.ConsumedQueues.All.Select(q => (JsonNode)QueueInfo(q))]);
         _handlers["query_task"] = QueryTask;
         _handlers["conf"] = _ => Conf();
         _handlers["report"] = _ => Ok(Report());
@@ -68,19 +73,24 @@ internal sealed class ControlHandlers
         };
     }
 
-    public IReadOnlyCollection<string> Methods => _handlers.Keys;
+    public IReadOnlyCollection<string> Methods => [.. _handlers.Keys, .. _asyncHandlers.Keys];
 
     /// <summary>Runs <paramref name="method"/>; an unknown one or a failing handler gives Celery's error reply.</summary>
-    public JsonNode? Handle(string method, JsonObject arguments)
+    public async ValueTask<JsonNode?> HandleAsync(string method, JsonObject arguments)
     {
-        if (!_handlers.TryGetValue(method, out var handler))
-        {
-            return new JsonObject { ["error"] = $"KeyError('{method}')" };
-        }
-
         try
         {
-            return handler(arguments);
+            if (_handlers.TryGetValue(method, out var handler))
+            {
+                return handler(arguments);
+            }
+
+            if (_asyncHandlers.TryGetValue(method, out var asyncHandler))
+            {
+                return await asyncHandler(arguments).ConfigureAwait(false);
+            }
+
+            return new JsonObject { ["error"] = $"KeyError('{method}')" };
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -156,6 +166,9 @@ internal sealed class ControlHandlers
         }
 
         _worker.RateLimits.SetRate(name, rate);
+        // Shown by `registered` as Celery shows the task attribute the command sets (null: none).
+        _rateLimitTexts[name] = a["rate_limit"]?.ToString();
+
         return Ok(rate is null ? "rate limit disabled successfully" : "new rate limit set successfully");
     }
 
@@ -181,6 +194,10 @@ internal sealed class ControlHandlers
         return reply;
     }
 
+    /// <summary>
+    /// Mingle's <c>hello</c> from a starting worker: take its revoked ids, answer with ours (Celery's
+    /// <c>{id: [monotonic, id]}</c>) and a forwarded clock; nothing for our own hello.
+    /// </summary>
     private JsonObject? Hello(JsonObject a)
     {
         if (a["from_node"]?.ToString() == _worker.Hostname)
@@ -188,24 +205,16 @@ internal sealed class ControlHandlers
             return null;
         }
 
-        if (a["revoked"] is JsonObject theirs)
+        if (a["revoked"] is JsonObject theirs && theirs.Count > 0)
         {
-            var merged = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-            foreach (var (id, at) in theirs)
-            {
-                merged[id] = JsonNumbers.TryGetDouble(at, out var ts) ? DateTimeOffset.FromUnixTimeMilliseconds((long)(ts * 1000)) : _worker.App.TimeProvider.GetUtcNow();
-            }
-
-            _worker.App.Revocations.Merge(merged);
+            _worker.App.Revocations.Merge(RevokedMap.FromWire(theirs, _worker.App.TimeProvider));
         }
 
-        var mine = new JsonObject();
-        foreach (var (id, at) in _worker.App.Revocations.Snapshot())
+        return new JsonObject
         {
-            mine[id] = WireTime.ToUnixSeconds(at);
-        }
-
-        return new JsonObject { ["revoked"] = mine, ["clock"] = _worker.App.Clock.Value };
+            ["revoked"] = RevokedMap.ToWire(_worker.App.Revocations.Snapshot(), _worker.App.TimeProvider),
+            ["clock"] = _worker.App.Clock.Forward(),
+        };
     }
 
     private JsonObject Stats()
@@ -257,13 +266,22 @@ internal sealed class ControlHandlers
         };
     }
 
-    private static JsonObject QueueInfo(string queue) => new()
+    /// <summary>
+    /// Task names, without Celery's own <c>celery.*</c>, sorted; one with a rate limit (its own or set at runtime) as
+    /// <c>name [rate_limit=10/m]</c>, as Celery renders its default info items.
+    /// </summary>
+    private JsonArray Registered() => new([.. _worker.App.Tasks.All
+        .Where(t => !t.Name.StartsWith("celery.", StringComparison.Ordinal))
+        .OrderBy(t => t.Name, StringComparer.Ordinal)
+        .Select(t => (JsonNode)((_rateLimitTexts.TryGetValue(t.Name, out var rate) ? rate : t.Settings.RateLimit) is { } r ? $"{t.Name} [rate_limit={r}]" : t.Name))]);
+
+    private static JsonObject QueueInfo(ConsumedQueue queue) => new()
     {
-        ["name"] = queue,
+        ["name"] = queue.Name,
         ["exchange"] = new JsonObject
         {
-            ["name"] = queue,
-            ["type"] = "direct",
+            ["name"] = queue.Exchange,
+            ["type"] = queue.ExchangeType,
             ["arguments"] = null,
             ["durable"] = true,
             ["passive"] = false,
@@ -271,7 +289,7 @@ internal sealed class ControlHandlers
             ["delivery_mode"] = null,
             ["no_declare"] = false,
         },
-        ["routing_key"] = queue,
+        ["routing_key"] = queue.RoutingKey,
         ["queue_arguments"] = null,
         ["binding_arguments"] = null,
         ["consumer_arguments"] = null,

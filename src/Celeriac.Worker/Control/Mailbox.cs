@@ -115,7 +115,7 @@ internal sealed partial class Mailbox : IAsyncDisposable
             return;
         }
 
-        var result = _handlers.Handle(request.Method, request.Arguments);
+        var result = await _handlers.HandleAsync(request.Method, request.Arguments).ConfigureAwait(false);
         if (request.Ticket is null || request.ReplyTo is not { } replyTo || ReferenceEquals(result, ControlHandlers.NoReply))
         {
             return;

@@ -19,7 +19,11 @@ internal interface IWorkerControl
 
     int PrefetchCount { get; }
 
-    IReadOnlyList<string> Queues { get; }
+    /// <summary>The queues consumed now, with their bindings (changed by add_consumer / cancel_consumer).</summary>
+    WorkerQueues ConsumedQueues { get; }
+
+    /// <summary>The task consumer (add_consumer / cancel_consumer change its queues).</summary>
+    ITransportConsumer Consumer { get; }
 
     DateTimeOffset StartedAt { get; }
 

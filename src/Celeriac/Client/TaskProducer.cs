@@ -17,6 +17,7 @@ internal sealed class TaskProducer
     private readonly CeleriacApp _app;
     private readonly TaskRouter _router;
     private readonly ConcurrentDictionary<string, Task> _declared = new(StringComparer.Ordinal);
+    private Events.EventDispatcher? _sentEvents;
 
     public TaskProducer(CeleriacApp app)
     {
@@ -111,6 +112,32 @@ internal sealed class TaskProducer
         var transport = _app.Transport;
         await EnsureDeclaredAsync(transport, target, cancellationToken).ConfigureAwait(false);
         await transport.PublishAsync(TaskMessageCodec.Encode(message), target.Exchange, target.RoutingKey, cancellationToken).ConfigureAwait(false);
+        if (_app.Options.Task.SendSentEvent)
+        {
+            await SentEventAsync(message, target, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary><c>task-sent</c>, signed by this process's <c>gen&lt;pid&gt;@host</c>. Source: celery/app/amqp.py (send_task_message).</summary>
+    private ValueTask SentEventAsync(TaskMessage message, PublishTarget target, CancellationToken cancellationToken)
+    {
+        var h = message.Headers;
+        var dispatcher = _sentEvents ??= new Events.EventDispatcher(_app, _app.NodeName);
+        return dispatcher.SendAsync(Events.EventNames.TaskSent, new JsonObject
+        {
+            ["uuid"] = h.Id,
+            ["root_id"] = h.RootId,
+            ["parent_id"] = h.ParentId,
+            ["name"] = h.Task,
+            ["args"] = h.ArgsRepr ?? PythonRepr.Args(message.Args),
+            ["kwargs"] = h.KwargsRepr ?? PythonRepr.Of(message.Kwargs),
+            ["retries"] = h.Retries,
+            ["eta"] = h.Eta is { } eta ? WireTime.FormatAware(eta) : null,
+            ["expires"] = h.Expires is { } expires ? WireTime.FormatAware(expires) : null,
+            ["queue"] = target.Queue,
+            ["exchange"] = target.Exchange,
+            ["routing_key"] = target.RoutingKey,
+        }, cancellationToken);
     }
 
     private Task EnsureDeclaredAsync(ITransport transport, PublishTarget target, CancellationToken cancellationToken)

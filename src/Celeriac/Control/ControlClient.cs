@@ -35,11 +35,15 @@ public sealed class ControlClient
         var wait = timeout ?? TimeSpan.FromSeconds(1);
         limit ??= destination?.Count;
         var ticket = Guid.NewGuid().ToString();
-        var replyQueue = PidboxNames.ReplyQueue(_app.Oid);
+
+        // A reply queue per call, not per app: calls made at once (a dashboard, mingle) must not take each other's
+        // replies, nor delete the queue another call still reads. Workers route by reply_to's key, whatever it is.
+        var replyKey = Guid.NewGuid().ToString();
+        var replyQueue = PidboxNames.ReplyQueue(replyKey);
         await transport.DeclareExchangeAsync(new ExchangeDeclaration(PidboxNames.Exchange, ExchangeType.Fanout, Durable: false), cancellationToken).ConfigureAwait(false);
         await transport.DeclareExchangeAsync(new ExchangeDeclaration(PidboxNames.ReplyExchange, ExchangeType.Direct, Durable: false), cancellationToken).ConfigureAwait(false);
         await transport.DeclareQueueAsync(new QueueDeclaration(replyQueue, Durable: false, AutoDelete: true) { MessageTtl = TimeSpan.FromSeconds(300), Expires = TimeSpan.FromSeconds(10) }, cancellationToken).ConfigureAwait(false);
-        await transport.BindQueueAsync(replyQueue, PidboxNames.ReplyExchange, _app.Oid, cancellationToken).ConfigureAwait(false);
+        await transport.BindQueueAsync(replyQueue, PidboxNames.ReplyExchange, replyKey, cancellationToken).ConfigureAwait(false);
 
         var request = new PidboxRequest
         {
@@ -47,7 +51,7 @@ public sealed class ControlClient
             Arguments = arguments ?? [],
             Destination = destination,
             Ticket = ticket,
-            ReplyTo = (PidboxNames.ReplyExchange, _app.Oid),
+            ReplyTo = (PidboxNames.ReplyExchange, replyKey),
         };
         var deadline = _app.TimeProvider.GetUtcNow() + wait;
         var message = new TransportMessage
@@ -62,6 +66,21 @@ public sealed class ControlClient
         };
 
         var replies = new List<JsonObject>();
+        try
+        {
+            await CollectAsync(message, ticket, replyQueue, wait, limit, replies, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await transport.DeleteQueueAsync(replyQueue, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return replies;
+    }
+
+    private async Task CollectAsync(TransportMessage message, string ticket, string replyQueue, TimeSpan wait, int? limit, List<JsonObject> replies, CancellationToken cancellationToken)
+    {
+        var transport = _app.Transport;
         var consumer = await transport.ConsumeAsync([replyQueue], 0, cancellationToken).ConfigureAwait(false);
         await using var disposeConsumer = consumer.ConfigureAwait(false);
         await transport.PublishAsync(message, PidboxNames.Exchange, string.Empty, cancellationToken).ConfigureAwait(false);
@@ -103,9 +122,6 @@ public sealed class ControlClient
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
         }
-
-        await transport.DeleteQueueAsync(replyQueue, CancellationToken.None).ConfigureAwait(false);
-        return replies;
     }
 
     /// <summary>
@@ -155,6 +171,39 @@ public sealed class ControlClient
         ArgumentNullException.ThrowIfNull(taskIds);
         var args = new JsonObject { ["task_id"] = new JsonArray([.. taskIds.Select(id => (JsonNode)id)]), ["terminate"] = terminate, ["signal"] = "SIGTERM" };
         return CastAsync("revoke", args, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// Tells workers to start consuming <paramref name="queue"/> (Celery's <c>add_consumer</c>); its exchange defaults
+    /// to one of the queue's name, of <paramref name="exchangeType"/>, bound with the queue's name. Returns each
+    /// node's reply (<c>{"ok": "add consumer q"}</c>).
+    /// </summary>
+    public Task<IReadOnlyDictionary<string, JsonNode?>> AddConsumerAsync(
+        string queue,
+        string? exchange = null,
+        string exchangeType = "direct",
+        string? routingKey = null,
+        IReadOnlyList<string>? destination = null,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        var args = new JsonObject { ["queue"] = queue, ["exchange"] = exchange, ["exchange_type"] = exchangeType, ["routing_key"] = routingKey };
+        return InspectAsync("add_consumer", args, destination, timeout, cancellationToken);
+    }
+
+    /// <summary>
+    /// Tells workers to stop consuming <paramref name="queue"/> (Celery's <c>cancel_consumer</c>); returns each node's
+    /// reply (<c>{"ok": "no longer consuming from q"}</c>).
+    /// </summary>
+    public Task<IReadOnlyDictionary<string, JsonNode?>> CancelConsumerAsync(
+        string queue,
+        IReadOnlyList<string>? destination = null,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        return InspectAsync("cancel_consumer", new JsonObject { ["queue"] = queue }, destination, timeout, cancellationToken);
     }
 
     /// <summary>Pings workers; returns the node names that answered <c>pong</c>.</summary>

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace Celeriac.Events;
 
 /// <summary>
-/// Publishes Celery events to the <c>celeryev</c> exchange, one event per message (Celery receivers accept single
-/// events and <c>task.multi</c> lists alike). Every event gets <c>hostname</c>, <c>utcoffset</c>, <c>pid</c>,
+/// Publishes Celery events to the <c>celeryev</c> exchange, one event per message or, with
+/// <see cref="SendBatchAsync"/>, a <c>task.multi</c> list (Celery receivers accept both). Every event gets <c>hostname</c>, <c>utcoffset</c>, <c>pid</c>,
 /// <c>clock</c>, <c>timestamp</c> and <c>type</c>. A failure to publish is logged and never breaks the caller:
 /// monitoring must not stop work. Source: celery/events/dispatcher.py (EventDispatcher.publish).
 /// </summary>
@@ -51,22 +51,43 @@ public sealed partial class EventDispatcher
     }
 
     /// <summary>Sends one event; errors are logged, not thrown.</summary>
-    public async ValueTask SendAsync(string type, JsonObject fields, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync(string type, JsonObject fields, CancellationToken cancellationToken = default) =>
+        PublishAsync(Build(type, fields), EventNames.RoutingKey(type), type, cancellationToken);
+
+    /// <summary>
+    /// Sends events already built with <see cref="Build"/> as one message: a JSON list with routing key
+    /// <c>&lt;group&gt;.multi</c> (<c>task.multi</c>), as a Celery 5 worker sends its buffered task events.
+    /// Errors are logged, not thrown. Source: celery/events/dispatcher.py (EventDispatcher.flush).
+    /// </summary>
+    public ValueTask SendBatchAsync(IReadOnlyList<JsonObject> events, string group = "task", CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(group);
+        if (events.Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var routingKey = group + ".multi";
+        return PublishAsync(new JsonArray([.. events]), routingKey, routingKey, cancellationToken);
+    }
+
+    private async ValueTask PublishAsync(JsonNode body, string routingKey, string what, CancellationToken cancellationToken)
     {
         try
         {
             await EnsureDeclaredAsync(cancellationToken).ConfigureAwait(false);
             var message = new TransportMessage
             {
-                Body = KombuJson.Serialize(Build(type, fields)),
+                Body = KombuJson.Serialize(body),
                 Headers = new JsonObject { [EventNames.HostnameHeader] = Hostname },
                 Properties = new MessageProperties { DeliveryMode = 1, Priority = 0 },
             };
-            await _app.Transport.PublishAsync(message, EventNames.Exchange, EventNames.RoutingKey(type), cancellationToken).ConfigureAwait(false);
+            await _app.Transport.PublishAsync(message, EventNames.Exchange, routingKey, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
         {
-            LogSendFailed(ex, type);
+            LogSendFailed(ex, what);
         }
     }
 

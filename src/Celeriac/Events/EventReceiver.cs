@@ -39,7 +39,10 @@ public sealed class EventReceiver : IAsyncDisposable
         _consumer = await transport.ConsumeAsync([Queue], 0, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The events as they arrive; a malformed message is skipped.</summary>
+    /// <summary>
+    /// The events as they arrive, <c>task.multi</c> lists flattened, each with <c>local_received</c> added as Celery's
+    /// receiver adds it; a malformed message is skipped.
+    /// </summary>
     public async IAsyncEnumerable<JsonObject> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         if (_consumer is null)
@@ -62,18 +65,51 @@ public sealed class EventReceiver : IAsyncDisposable
 
             if (body is JsonObject single)
             {
-                _app.Clock.Adjust(ClockOf(single));
-                yield return single;
+                yield return Localize(single);
             }
             else if (body is JsonArray batch)
             {
                 foreach (var e in batch.OfType<JsonObject>())
                 {
-                    _app.Clock.Adjust(ClockOf(e));
-                    yield return e;
+                    yield return Localize(e);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// What Celery's receiver does to each event before handing it on: syncs the Lamport clock with it (a client's
+    /// <c>task-sent</c> gets <c>own - 1</c> instead, clients never sync), moves <c>timestamp</c> into this machine's
+    /// offset and adds <c>local_received</c>. Source: celery/events/receiver.py (event_from_message).
+    /// </summary>
+    private JsonObject Localize(JsonObject e)
+    {
+        if (e["type"]?.GetValueKind() == System.Text.Json.JsonValueKind.String && e["type"]!.GetValue<string>() == EventNames.TaskSent)
+        {
+            var skewed = Math.Max(_app.Clock.Value, 1) - 1;
+            e["clock"] = skewed;
+            _app.Clock.Adjust(skewed);
+        }
+        else if (JsonNumbers.TryGetDouble(e["clock"], out var clock))
+        {
+            _app.Clock.Adjust((long)clock);
+        }
+        else
+        {
+            e["clock"] = _app.Clock.Forward();
+        }
+
+        if (JsonNumbers.TryGetDouble(e["utcoffset"], out var offset) && JsonNumbers.TryGetDouble(e["timestamp"], out var timestamp))
+        {
+            var here = EventDispatcher.UtcOffset(_app.TimeProvider);
+            if (offset != here)
+            {
+                e["timestamp"] = timestamp - ((offset - here) * 3600);
+            }
+        }
+
+        e["local_received"] = WireTime.ToUnixSeconds(_app.TimeProvider.GetUtcNow());
+        return e;
     }
 
     /// <inheritdoc />
@@ -86,5 +122,4 @@ public sealed class EventReceiver : IAsyncDisposable
         }
     }
 
-    private static long ClockOf(JsonObject e) => JsonNumbers.TryGetDouble(e["clock"], out var c) ? (long)c : 0;
 }

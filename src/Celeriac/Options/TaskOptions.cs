@@ -43,4 +43,7 @@ public sealed record TaskOptions
 
     /// <summary><c>task_default_priority</c>.</summary>
     public int? DefaultPriority { get; init; }
+
+    /// <summary><c>task_send_sent_event</c>: every publish also sends a <c>task-sent</c> event (for monitors' PENDING).</summary>
+    public bool SendSentEvent { get; init; }
 }

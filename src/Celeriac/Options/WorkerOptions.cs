@@ -32,4 +32,10 @@ public sealed record WorkerOptions
     /// worker abandons it and frees its slot.
     /// </summary>
     public TimeSpan AbandonGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Mingle at start: ask the other workers for their revoked ids and clocks before consuming, as Celery does on
+    /// Redis and AMQP (other transports never mingle). The worker's <c>--without-mingle</c> sets it to false.
+    /// </summary>
+    public bool Mingle { get; init; } = true;
 }

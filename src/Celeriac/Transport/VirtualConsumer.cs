@@ -15,6 +15,12 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
     private readonly VirtualTransport _transport;
     private readonly ILogger _logger;
     private readonly List<string> _cycle;
+
+    // Queue changes (add_consumer / cancel_consumer) are applied by the fetch loop, the only user of _cycle.
+    private readonly ConcurrentQueue<(string Queue, bool Add)> _queueChanges = new();
+    private readonly AsyncPulse _queuesChanged = new();
+    private readonly Lock _queuesGate = new();
+    private string[] _queues;
     private readonly ConcurrentDictionary<long, VirtualDelivery> _outstanding = new();
     private readonly Channel<IDelivery> _channel;
     private readonly CancellationTokenSource _stop = new();
@@ -33,7 +39,7 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
         _transport = transport;
         _logger = logger;
         _cycle = [.. queues.Distinct(StringComparer.Ordinal)];
-        Queues = [.. _cycle];
+        _queues = [.. _cycle];
         _window = new PrefetchWindow(prefetchCount, () => _outstanding.Count);
         ConsumerId = Guid.NewGuid().ToString("N");
 
@@ -46,13 +52,51 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
 
     public string ConsumerId { get; }
 
-    public IReadOnlyList<string> Queues { get; }
+    public IReadOnlyList<string> Queues => Volatile.Read(ref _queues);
 
     public int PrefetchCount => _window.Limit;
 
     public int Outstanding => _outstanding.Count;
 
     public void SetPrefetchCount(int prefetchCount) => _window.SetLimit(prefetchCount);
+
+    public async ValueTask AddQueueAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        lock (_queuesGate)
+        {
+            if (_queues.Contains(queue, StringComparer.Ordinal))
+            {
+                return;
+            }
+
+            _queues = [.. _queues, queue];
+        }
+
+        // Counted in as a consumer of the queue first, so its x-expires clock stops before anything is fetched.
+        await _transport.TouchQueuesAsync([queue], 1, cancellationToken).ConfigureAwait(false);
+        _queueChanges.Enqueue((queue, true));
+        _queuesChanged.Pulse();
+    }
+
+    public async ValueTask<bool> RemoveQueueAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        lock (_queuesGate)
+        {
+            if (!_queues.Contains(queue, StringComparer.Ordinal))
+            {
+                return false;
+            }
+
+            _queues = [.. _queues.Where(q => !string.Equals(q, queue, StringComparison.Ordinal))];
+        }
+
+        _queueChanges.Enqueue((queue, false));
+        _queuesChanged.Pulse();
+        await _transport.TouchQueuesAsync([queue], -1, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
 
     public async IAsyncEnumerable<IDelivery> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -139,10 +183,25 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
                     continue;
                 }
 
+                var queuesChanged = _queuesChanged.NextPulse;
+                ApplyQueueChanges();
+                if (_cycle.Count == 0)
+                {
+                    // Every queue cancelled: nothing to fetch until one is added.
+                    await queuesChanged.WaitAsync(token).ConfigureAwait(false);
+                    continue;
+                }
+
                 var arrival = _transport.ObserveArrivals();
                 LeasedMessage? got = null;
                 for (var i = 0; i < _cycle.Count && got is null; i++)
                 {
+                    if (!_queueChanges.IsEmpty)
+                    {
+                        // A queue was added or cancelled meanwhile: once RemoveQueueAsync returned, nothing more is fetched from it.
+                        break;
+                    }
+
                     try
                     {
                         got = await _transport.TryGetAsync(_cycle[i], ConsumerId, token).ConfigureAwait(false);
@@ -174,8 +233,9 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
                         continue;
                     }
 
-                    var waiting = _transport.WaitForMessagesAsync(_cycle, Min(idleWait, _transport.PollInterval), token);
-                    await (arrival is null ? waiting : Task.WhenAny(arrival, waiting)).ConfigureAwait(false);
+                    // A copy: the loop may change _cycle while an abandoned wait still reads its list.
+                    var waiting = _transport.WaitForMessagesAsync([.. _cycle], Min(idleWait, _transport.PollInterval), token);
+                    await (arrival is null ? Task.WhenAny(queuesChanged, waiting) : Task.WhenAny(arrival, queuesChanged, waiting)).ConfigureAwait(false);
                     if (waiting.IsCanceled)
                     {
                         token.ThrowIfCancellationRequested();
@@ -247,6 +307,22 @@ internal sealed partial class VirtualConsumer : ITransportConsumer
             catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
             {
                 LogKeepAliveFailed(ex);
+            }
+        }
+    }
+
+    private void ApplyQueueChanges()
+    {
+        while (_queueChanges.TryDequeue(out var change))
+        {
+            var at = _cycle.IndexOf(change.Queue);
+            if (change.Add && at < 0)
+            {
+                _cycle.Add(change.Queue);
+            }
+            else if (!change.Add && at >= 0)
+            {
+                _cycle.RemoveAt(at);
             }
         }
     }
