@@ -73,7 +73,9 @@ internal static class AppComposer
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {
-            if (entry.Key is string key && key.StartsWith(CeleriacConfiguration.EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+            // The dashboard's own variables (its accounts) are not Celery settings.
+            if (entry.Key is string key && key.StartsWith(CeleriacConfiguration.EnvironmentPrefix, StringComparison.OrdinalIgnoreCase)
+                && !key.StartsWith(Commands.DashboardCommand.EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
             {
                 var name = key[CeleriacConfiguration.EnvironmentPrefix.Length..].ToLowerInvariant().Replace("__", ":", StringComparison.Ordinal);
                 settings[CeleriacConfiguration.SectionName + ":" + name] = entry.Value as string;

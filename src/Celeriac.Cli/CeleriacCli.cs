@@ -12,7 +12,7 @@ namespace Celeriac.Cli;
 /// app.RegisterTasks(typeof(Program).Assembly);
 /// return await app.RunAsync(args);
 /// </code>
-/// Commands: <c>worker</c>, <c>call</c>, <c>result</c>, <c>purge</c>, <c>status</c>, <c>inspect</c>, <c>control</c>, <c>events</c>, <c>beat</c>.
+/// Commands: <c>worker</c>, <c>call</c>, <c>result</c>, <c>purge</c>, <c>status</c>, <c>inspect</c>, <c>control</c>, <c>events</c>, <c>beat</c>, <c>dashboard</c>.
 /// </summary>
 public static class CeleriacCli
 {
@@ -109,6 +109,7 @@ public static class CeleriacCli
         root.Subcommands.Add(ControlCommand.Create(app));
         root.Subcommands.Add(EventsCommand.Create(app));
         root.Subcommands.Add(BeatCommand.Create(app));
+        root.Subcommands.Add(DashboardCommand.Create(app));
         return root;
     }
 }

@@ -19,7 +19,7 @@ public sealed class DependencyRuleTests
         ["Celeriac.Redis"] = (["Celeriac"], ["StackExchange.Redis"]),
         ["Celeriac.RabbitMQ"] = (["Celeriac"], ["RabbitMQ.Client"]),
         ["Celeriac.Hosting"] = (["Celeriac", "Celeriac.Worker", "Celeriac.Beat"], ["Microsoft.Extensions.Hosting"]),
-        ["Celeriac.Dashboard"] = (["Celeriac"], []),
+        ["Celeriac.Dashboard"] = (["Celeriac"], ["Microsoft.Data.Sqlite"]),
     };
 
     public static TheoryData<string> SourceProjects()
