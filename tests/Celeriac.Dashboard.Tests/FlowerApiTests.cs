@@ -250,7 +250,11 @@ public sealed class FlowerApiTests(Cluster cluster) : IDisposable
         using var dashboard = new Http(cluster.Dashboard.Url);
         await using var server = await cluster.StartAsync(cluster.Options(Path.Combine(Path.GetTempPath(), $"q-{Guid.NewGuid():N}.db")) with { Queues = ["parked"] });
         using var http = new Http(server.Url);
-        var lengths = (await http.JsonAsync("api/queues/length"))["active_queues"]!.AsArray();
+        // A fresh dashboard learns the workers' queues from their first heartbeat or inspect reply, not at once.
+        var lengths = await Poll.UntilAsync(
+            async () => (await http.JsonAsync("api/queues/length"))["active_queues"]!.AsArray(),
+            l => l.Any(q => q!["name"]!.ToString() == "py") && l.Any(q => q!["name"]!.ToString() == "parked"),
+            "the new dashboard to list the Python worker's queue");
         Assert.Equal(3, lengths.Single(q => q!["name"]!.ToString() == "parked")!["messages"]!.GetValue<long>());
         Assert.Contains(lengths, q => q!["name"]!.ToString() == "celery");
         Assert.Contains(lengths, q => q!["name"]!.ToString() == "py");
