@@ -102,6 +102,23 @@ public sealed class BeatPageTests(Cluster cluster)
         }
     }
 
+    [Fact]
+    public async Task A_beat_store_that_cannot_be_read_is_reported_on_the_page_not_failed()
+    {
+        await using var server = await DashboardServer.StartAsync(cluster.NewApp(), cluster.Options(Path.Combine(Path.GetTempPath(), $"beat-{Guid.NewGuid():N}.db")), new UnreadableStore());
+        using var http = new Http(server.Url);
+
+        var json = await http.JsonAsync("api/ui/beat");
+
+        Assert.Equal(("redis://127.0.0.1:1/0", "cannot connect to redis://127.0.0.1:1/0: refused"), (json["source"]!.ToString(), json["error"]!.ToString()));
+        Assert.Empty(json["entries"]!.AsArray());
+        await using var context = await cluster.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(server.Url, "beat").ToString());
+        await Expect(page.Locator("main .panel")).ToContainTextAsync("The beat store cannot be read");
+        await Expect(page.Locator("main .panel")).ToContainTextAsync("refused");
+    }
+
     /// <summary>The schedule both beat and the dashboard define, as the same beat_schedule would give them.</summary>
     private static void AddSchedule(CeleriacApp app)
     {
@@ -145,5 +162,13 @@ public sealed class BeatPageTests(Cluster cluster)
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class UnreadableStore : Celeriac.Dashboard.Beat.IBeatScheduleSource
+    {
+        public string Description => "redis://127.0.0.1:1/0";
+
+        public Task<Celeriac.Dashboard.Beat.BeatScheduleSnapshot> ReadAsync(CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("cannot connect to redis://127.0.0.1:1/0: refused");
     }
 }
