@@ -83,7 +83,11 @@ internal sealed class Admission
         var request = new TaskRequest(message, delivery.Queue, delivery.Exchange, delivery.RoutingKey, delivery.Redelivered, _hostname);
         var workerRequest = new WorkerRequest(request, delivery, definition, _app.TimeProvider.GetUtcNow());
         _logger.Received(request.DisplayName, request.Id);
-        await _events.TaskAsync(Events.EventNames.TaskReceived, ReceivedFields(message)).ConfigureAwait(false);
+        if (_events.TaskEventsEnabled)
+        {
+            // Checked first: the fields (reprs of the arguments) cost more than the rest of admission.
+            await _events.TaskAsync(Events.EventNames.TaskReceived, ReceivedFields(message)).ConfigureAwait(false);
+        }
 
         var eta = message.Headers.Eta;
         var now = _app.TimeProvider.GetUtcNow();

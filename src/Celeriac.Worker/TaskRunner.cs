@@ -67,8 +67,11 @@ internal sealed partial class TaskRunner
         var earlyAck = acksLate ? ValueTask.CompletedTask : SafeAckAsync(r);
         try
         {
+            if (_events.TaskEventsEnabled)
+            {
+                await _events.TaskAsync(EventNames.TaskStarted, new JsonObject { ["uuid"] = request.Id }).ConfigureAwait(false);
+            }
 
-            await _events.TaskAsync(EventNames.TaskStarted, new JsonObject { ["uuid"] = request.Id }).ConfigureAwait(false);
             if (settings.TrackStarted ?? taskDefaults.TrackStarted)
             {
                 await _results.StoreAsync(request, TaskStates.Started, new JsonObject { ["pid"] = Environment.ProcessId, ["hostname"] = _hostname }).ConfigureAwait(false);
@@ -256,7 +259,10 @@ internal sealed partial class TaskRunner
         // A chord header takes part in the join even when its own result is ignored, as in Celery.
         await _results.Canvas.JoinChordAsync(request, result).ConfigureAwait(false);
 
-        await _events.TaskAsync(EventNames.TaskSucceeded, new JsonObject { ["uuid"] = request.Id, ["result"] = PythonRepr.Of(result), ["runtime"] = runtime.TotalSeconds }).ConfigureAwait(false);
+        if (_events.TaskEventsEnabled)
+        {
+            await _events.TaskAsync(EventNames.TaskSucceeded, new JsonObject { ["uuid"] = request.Id, ["result"] = PythonRepr.Of(result), ["runtime"] = runtime.TotalSeconds }).ConfigureAwait(false);
+        }
 
         if (_logger.IsEnabled(LogLevel.Information))
         {
