@@ -10,6 +10,10 @@ namespace Celeriac.Worker;
 /// hops per task on a draining worker. A request with a blocking body starts on the calling thread: its synchronous
 /// part only hands the body to a task thread. An async body's synchronous prefix is user code that may block, so it
 /// starts on the thread pool, as before.
+/// A slot is held for the body, not for its result write's round trip: once a run has issued its SUCCESS write, the
+/// slot starts the next request while the reply (and a late ack, which follows it) is awaited; at most
+/// <c>concurrency</c> runs finish that way at once, so bodies never exceed <c>concurrency</c> and writes in flight stay
+/// bounded. Holding the slot through the round trip capped a drain at concurrency / round trip.
 /// </remarks>
 internal sealed class ExecutionPool : IDisposable
 {
@@ -22,8 +26,12 @@ internal sealed class ExecutionPool : IDisposable
     private readonly Lock _gate = new();
     private readonly TaskRunner _runner;
     private readonly Action<object?> _startQueued;
+    private readonly Action<WorkerRequest> _endOfSlot;
     private int _concurrency;
     private int _running;
+
+    // Runs past their slot: body ended, result write awaiting its reply (see EndOfSlot).
+    private int _finishing;
     private bool _dispatching;
     private CancellationToken _stopDispatching;
     private TaskCompletionSource? _idle;
@@ -34,6 +42,7 @@ internal sealed class ExecutionPool : IDisposable
         _concurrency = concurrency;
         _runner = runner;
         _startQueued = state => _ = RunOneAsync((WorkerRequest)state!);
+        _endOfSlot = EndOfSlot;
     }
 
     public int Concurrency => Volatile.Read(ref _concurrency);
@@ -49,6 +58,7 @@ internal sealed class ExecutionPool : IDisposable
         StartWhatFits();
     }
 
+    /// <summary>Runs holding a slot (a body running, or about to).</summary>
     public int Running => Volatile.Read(ref _running);
 
     public void Enqueue(WorkerRequest request)
@@ -82,7 +92,7 @@ internal sealed class ExecutionPool : IDisposable
     {
         lock (_gate)
         {
-            if (_running == 0)
+            if (_running == 0 && _finishing == 0)
             {
                 return Task.CompletedTask;
             }
@@ -138,6 +148,7 @@ internal sealed class ExecutionPool : IDisposable
     {
         try
         {
+            request.EndOfSlot = _endOfSlot;
             await _runner.RunAsync(request).ConfigureAwait(false);
         }
         finally
@@ -145,7 +156,16 @@ internal sealed class ExecutionPool : IDisposable
             TaskCompletionSource? idle = null;
             lock (_gate)
             {
-                if (--_running == 0)
+                if (request.SlotReleased)
+                {
+                    _finishing--;
+                }
+                else
+                {
+                    _running--;
+                }
+
+                if (_running == 0 && _finishing == 0)
                 {
                     (idle, _idle) = (_idle, null);
                 }
@@ -154,5 +174,26 @@ internal sealed class ExecutionPool : IDisposable
             idle?.TrySetResult();
             StartWhatFits();
         }
+    }
+
+    /// <summary>
+    /// The body has ended and its result write is on the wire: the slot takes the next request while the write's reply
+    /// (and a late ack after it) is awaited, unless <c>concurrency</c> runs are already finishing that way.
+    /// </summary>
+    private void EndOfSlot(WorkerRequest request)
+    {
+        lock (_gate)
+        {
+            if (request.SlotReleased || _finishing >= _concurrency)
+            {
+                return;
+            }
+
+            request.SlotReleased = true;
+            _running--;
+            _finishing++;
+        }
+
+        StartWhatFits();
     }
 }

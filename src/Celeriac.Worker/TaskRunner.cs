@@ -253,7 +253,11 @@ internal sealed partial class TaskRunner
         var children = await _results.Canvas.SendCallbacksAsync(request, result).ConfigureAwait(false);
         if (!ignoreResult)
         {
-            await _results.StoreAsync(request, TaskStates.Success, result, children: children).ConfigureAwait(false);
+            // Issued first, then the slot is given up: the next body need not wait for this write's round trip. The
+            // task stays active, and a late ack still follows the stored result.
+            var store = _results.StoreAsync(request, TaskStates.Success, result, children: children);
+            r.EndOfSlot?.Invoke(r);
+            await store.ConfigureAwait(false);
         }
 
         // A chord header takes part in the join even when its own result is ignored, as in Celery.
