@@ -20,7 +20,7 @@ internal sealed class ExecutionPool : IDisposable
     private const int MaxInlineDepth = 4;
 
     [ThreadStatic]
-    private static int t_depth;
+    private static int _inlineDepth;
 
     private readonly Queue<WorkerRequest> _ready = new();
     private readonly Lock _gate = new();
@@ -111,20 +111,20 @@ internal sealed class ExecutionPool : IDisposable
         {
             // A run that ends synchronously (an in-memory broker and backend) starts the next from its own stack:
             // past a few levels, the next starts on the thread pool instead, so the stack cannot grow with the queue.
-            if (request.Definition.IsAsync || t_depth >= MaxInlineDepth)
+            if (request.Definition.IsAsync || _inlineDepth >= MaxInlineDepth)
             {
                 ThreadPool.UnsafeQueueUserWorkItem(_startQueued, request, preferLocal: false);
                 continue;
             }
 
-            t_depth++;
+            _inlineDepth++;
             try
             {
                 _ = RunOneAsync(request);
             }
             finally
             {
-                t_depth--;
+                _inlineDepth--;
             }
         }
     }
