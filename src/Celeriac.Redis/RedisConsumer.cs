@@ -36,6 +36,10 @@ internal sealed partial class RedisConsumer : ITransportConsumer
     private string[] _queues;
     private readonly List<(string Queue, FanoutBinding Binding)> _fanout = [];
     private readonly ConcurrentDictionary<long, RedisDelivery> _outstanding = new();
+
+    // _outstanding's size, kept beside it: ConcurrentDictionary.Count takes every lock of the table, and the fetch
+    // loop asks for it several times per pop.
+    private int _outstandingCount;
     private readonly Channel<IDelivery> _channel;
     private readonly CancellationTokenSource _stop = new();
 
@@ -70,7 +74,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
             }
         }
 
-        _window = new PrefetchWindow(prefetchCount, () => _outstanding.Count);
+        _window = new PrefetchWindow(prefetchCount, () => Volatile.Read(ref _outstandingCount));
 
         // Bounded by prefetch in practice (popping waits for capacity); unbounded so that a prefetch of 0 works.
         // Synchronous continuations: the reader (the worker's admission) runs on the fetch loop's thread right away
@@ -225,6 +229,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         }
 
         _outstanding.Clear();
+        Volatile.Write(ref _outstandingCount, 0);
         if (_blocking is not null)
         {
             await IgnoreRedisErrorsAsync(_blocking.CloseAsync(allowCommandsToComplete: false)).ConfigureAwait(false);
@@ -237,8 +242,20 @@ internal sealed partial class RedisConsumer : ITransportConsumer
 
     internal void Settled(RedisDelivery delivery)
     {
-        _outstanding.TryRemove(delivery.Sequence, out _);
+        if (_outstanding.TryRemove(delivery.Sequence, out _))
+        {
+            Interlocked.Decrement(ref _outstandingCount);
+        }
+
         _window.Released();
+    }
+
+    private void Hold(RedisDelivery delivery)
+    {
+        if (_outstanding.TryAdd(delivery.Sequence, delivery))
+        {
+            Interlocked.Increment(ref _outstandingCount);
+        }
     }
 
     private void OnFanoutMessage(string queue, ChannelMessage message)
@@ -410,7 +427,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
     private int Room()
     {
         var limit = _window.Limit;
-        return limit == 0 ? MaxBatch : Math.Clamp(limit - _outstanding.Count, 1, MaxBatch);
+        return limit == 0 ? MaxBatch : Math.Clamp(limit - Volatile.Read(ref _outstandingCount), 1, MaxBatch);
     }
 
     /// <summary>The pop order (steps first, then the queue cycle) as list keys, with the queue of each.</summary>
@@ -477,7 +494,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         }
 
         var delivery = new RedisDelivery(this, _transport, envelope, queue, tag, Interlocked.Increment(ref _sequence), raw);
-        _outstanding[delivery.Sequence] = delivery;
+        Hold(delivery);
         await _channel.Writer.WriteAsync(delivery, CancellationToken.None).ConfigureAwait(false);
     }
 
@@ -556,7 +573,7 @@ internal sealed partial class RedisConsumer : ITransportConsumer
         }
 
         var delivery = new RedisDelivery(this, _transport, envelope with { DeliveryTag = tag }, queue, tag, Interlocked.Increment(ref _sequence), raw);
-        _outstanding[delivery.Sequence] = delivery;
+        Hold(delivery);
         await _channel.Writer.WriteAsync(delivery, CancellationToken.None).ConfigureAwait(false);
     }
 

@@ -142,22 +142,31 @@ internal static class RedisKeys
 
     /// <summary>
     /// Celery's result write with its rule that a stored SUCCESS is never overwritten (base.py _store_result: GET first),
-    /// in one atomic step: <c>GET</c>, then unless it holds a SUCCESS, <c>SETEX key ARGV[2] json</c> (<c>SET</c> when
-    /// ARGV[2] is 0) and <c>PUBLISH key json</c>. Returns 1 when written.
+    /// in one atomic step, for one or several results (a group commit of those finished while the previous write was on
+    /// the wire): for each <c>KEYS[i]</c> with its value <c>ARGV[i + 1]</c>, in order, <c>GET</c>, then unless it holds a
+    /// SUCCESS, <c>SETEX key ARGV[1] json</c> (<c>SET</c> when ARGV[1] is 0) and <c>PUBLISH key json</c>. Returns how
+    /// many were written.
     /// </summary>
-    public const string StoreResultScript = """
-        local current = redis.call('GET', KEYS[1])
-        if current then
-            local ok, meta = pcall(cjson.decode, current)
-            if ok and type(meta) == 'table' and meta['status'] == 'SUCCESS' then return 0 end
+    public const string StoreResultsScript = """
+        local written = 0
+        for i, key in ipairs(KEYS) do
+            local skip = false
+            local current = redis.call('GET', key)
+            if current then
+                local ok, meta = pcall(cjson.decode, current)
+                if ok and type(meta) == 'table' and meta['status'] == 'SUCCESS' then skip = true end
+            end
+            if not skip then
+                if ARGV[1] == '0' then
+                    redis.call('SET', key, ARGV[i + 1])
+                else
+                    redis.call('SETEX', key, ARGV[1], ARGV[i + 1])
+                end
+                redis.call('PUBLISH', key, ARGV[i + 1])
+                written = written + 1
+            end
         end
-        if ARGV[2] == '0' then
-            redis.call('SET', KEYS[1], ARGV[1])
-        else
-            redis.call('SETEX', KEYS[1], ARGV[2], ARGV[1])
-        end
-        redis.call('PUBLISH', KEYS[1], ARGV[1])
-        return 1
+        return written
         """;
 
     /// <summary>The list of <paramref name="queue"/> for priority step <paramref name="step"/> (kombu's <c>_q_for_pri</c>).</summary>

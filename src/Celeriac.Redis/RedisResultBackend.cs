@@ -21,6 +21,7 @@ public sealed partial class RedisResultBackend : KeyValueResultBackend
     private readonly ILogger _logger;
     private readonly TimeProvider _clock;
     private readonly Transport.AsyncPulse _reconnected = new();
+    private readonly WriteBatcher<(RedisKey Key, RedisValue Value)> _stores;
     private int _disposed;
 
     /// <summary>Creates the backend for the context's URL; connects on first use.</summary>
@@ -32,6 +33,9 @@ public sealed partial class RedisResultBackend : KeyValueResultBackend
         _logger = context.LoggerFactory.CreateLogger<RedisResultBackend>();
         _clock = context.TimeProvider;
         _connection = new Lazy<Task<ConnectionMultiplexer>>(ConnectAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+        // Inline completions: a store's awaiter resumes on the thread that saw its batch written, as an await on a
+        // StackExchange.Redis call resumes on the thread that read its reply; the worker's is the end of a task.
+        _stores = new WriteBatcher<(RedisKey, RedisValue)>(WriteResults, maxBatch: 256, inlineCompletions: true);
     }
 
     /// <inheritdoc />
@@ -96,20 +100,45 @@ public sealed partial class RedisResultBackend : KeyValueResultBackend
 
     /// <inheritdoc />
     /// <remarks>
-    /// Celery's write (GET; unless SUCCESS is stored, SETEX and PUBLISH) as one script (<see cref="RedisKeys.StoreResultScript"/>):
-    /// one round trip instead of two, and the GET and the write cannot interleave with another worker's. Same keys, values
-    /// and channel as Celery's. Retried while Redis restarts.
+    /// Celery's write (GET; unless SUCCESS is stored, SETEX and PUBLISH) as one script (<see cref="RedisKeys.StoreResultsScript"/>):
+    /// one round trip instead of two, and the GET and the write cannot interleave with another worker's. Results stored
+    /// while the previous write is on the wire go together in the next script call (group commit), each key handled
+    /// in order exactly as alone. Same keys, values and channel as Celery's. Retried while Redis restarts.
     /// </remarks>
     public override async ValueTask StoreAsync(ResultMeta meta, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(meta);
-        RedisKey[] key = [TaskKey(meta.TaskId)];
-        RedisValue[] args = [ResultMetaCodec.Encode(meta), WholeSeconds(ResultExpires) is { } ttl ? (long)ttl.TotalSeconds : 0];
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        var entry = ((RedisKey)TaskKey(meta.TaskId), (RedisValue)ResultMetaCodec.Encode(meta));
+        if (!cancellationToken.CanBeCanceled)
+        {
+            await _stores.WriteAsync(entry).ConfigureAwait(false);
+            return;
+        }
+
+        // A cancellable store is written alone, so that its token stops its own retries only.
+        await WriteResultsAsync([entry], cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task WriteResults(IReadOnlyList<(RedisKey Key, RedisValue Value)> batch) => WriteResultsAsync(batch, CancellationToken.None);
+
+    private async Task WriteResultsAsync(IReadOnlyList<(RedisKey Key, RedisValue Value)> batch, CancellationToken cancellationToken)
+    {
+        var keys = new RedisKey[batch.Count];
+        var args = new RedisValue[batch.Count + 1];
+        args[0] = WholeSeconds(ResultExpires) is { } ttl ? (long)ttl.TotalSeconds : 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            keys[i] = batch[i].Key;
+            args[i + 1] = batch[i].Value;
+        }
+
         await RedisRetry.RunAsync(
             async () =>
             {
-                var db = await DatabaseAsync().ConfigureAwait(false);
-                await db.ScriptEvaluateAsync(RedisKeys.StoreResultScript, key, args).ConfigureAwait(false);
+                // The connection itself, not DatabaseAsync: a dispose drains the batches still queued before closing it.
+                var db = (await _connection.Value.ConfigureAwait(false)).GetDatabase();
+                await db.ScriptEvaluateAsync(RedisKeys.StoreResultsScript, keys, args).ConfigureAwait(false);
             },
             _clock,
             OnRetry,
@@ -225,7 +254,14 @@ public sealed partial class RedisResultBackend : KeyValueResultBackend
     /// <inheritdoc />
     protected override async ValueTask DisposeAsyncCore()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _connection.IsValueCreated)
+        var first = Interlocked.Exchange(ref _disposed, 1) == 0;
+        if (first)
+        {
+            // Results still being written go out before the connection closes.
+            await _stores.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (first && _connection.IsValueCreated)
         {
             try
             {

@@ -39,7 +39,8 @@ public sealed partial class RedisTransport : ITransport
         _connection = new Lazy<Task<ConnectionMultiplexer>>(
             () => ConnectionMultiplexer.ConnectAsync(Endpoint.ToConfiguration("celeriac")),
             LazyThreadSafetyMode.ExecutionAndPublication);
-        _acks = new WriteBatcher<string>(WriteAcksAsync, maxBatch: 512);
+        // Inline completions: an ack's awaiter is a delivery settling itself (a counter and a wake-up), never user code.
+        _acks = new WriteBatcher<string>(WriteAcksAsync, maxBatch: 512, inlineCompletions: true);
         _publishes = new WriteBatcher<(string, byte[])>(WritePublishesAsync, maxBatch: 1000);
     }
 

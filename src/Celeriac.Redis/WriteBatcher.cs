@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace Celeriac.Redis;
 
 /// <summary>
@@ -7,80 +5,142 @@ namespace Celeriac.Redis;
 /// one (one round trip, and fewer commands: an LPUSH or HDEL of many values). Nothing waits to fill a batch, so a lone
 /// write costs what it did before. Each caller's task completes when its batch is written, or fails with its error.
 /// </summary>
+/// <remarks>
+/// No writer loop: a write finding nothing on the wire is issued on its caller's thread, and the thread that sees a
+/// batch come back issues the next one. A loop woken through a channel cost a thread hop per batch. The next batch is
+/// issued before the finished one's callers are told, so a slow continuation never holds the pipeline.
+/// </remarks>
 internal sealed class WriteBatcher<T> : IAsyncDisposable
 {
-    private readonly Channel<(T Item, TaskCompletionSource Done)> _queue = Channel.CreateUnbounded<(T, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<IReadOnlyList<T>, Task> _write;
     private readonly int _maxBatch;
-    private readonly Lock _start = new();
-    private Task? _loop;
+    private readonly TaskCreationOptions _completion;
+    private readonly Lock _gate = new();
+    private readonly Queue<(T Item, TaskCompletionSource Done)> _pending = new();
+    private bool _writing;
+    private bool _closed;
+    private TaskCompletionSource? _drained;
 
-    public WriteBatcher(Func<IReadOnlyList<T>, Task> write, int maxBatch)
+    /// <param name="write">Writes one batch.</param>
+    /// <param name="maxBatch">The most items in one batch.</param>
+    /// <param name="inlineCompletions">
+    /// Run callers' continuations on the thread that saw their batch written (a thread-pool thread: replies are read
+    /// there), one after the other, instead of each being queued to the thread pool. For acks and results, whose
+    /// awaiters are short; a publish's awaiter is the application's code, so its continuations are queued.
+    /// </param>
+    public WriteBatcher(Func<IReadOnlyList<T>, Task> write, int maxBatch, bool inlineCompletions = false)
     {
         _write = write;
         _maxBatch = maxBatch;
+        _completion = inlineCompletions ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously;
     }
 
     public Task WriteAsync(T item)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite((item, done)))
+        var done = new TaskCompletionSource(_completion);
+        List<(T, TaskCompletionSource)>? batch;
+        lock (_gate)
         {
-            done.SetException(new ObjectDisposedException(nameof(RedisTransport)));
-            return done.Task;
-        }
-
-        if (Volatile.Read(ref _loop) is null)
-        {
-            lock (_start)
+            if (_closed)
             {
-                _loop ??= Task.Run(LoopAsync);
+                done.SetException(new ObjectDisposedException("Redis connection", "the connection is closed: nothing more can be written"));
+                return done.Task;
             }
+
+            _pending.Enqueue((item, done));
+            if (_writing)
+            {
+                return done.Task;
+            }
+
+            _writing = true;
+            batch = TakeBatch();
         }
 
+        _ = WriteBatchAsync(batch);
         return done.Task;
     }
 
     /// <summary>Writes what is queued, then stops taking items.</summary>
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        if (Volatile.Read(ref _loop) is { } loop)
+        Task drained;
+        lock (_gate)
         {
-            await loop.ConfigureAwait(false);
+            _closed = true;
+            if (!_writing)
+            {
+                return;
+            }
+
+            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            drained = _drained.Task;
         }
+
+        await drained.ConfigureAwait(false);
     }
 
-    private async Task LoopAsync()
+    private List<(T, TaskCompletionSource)> TakeBatch()
     {
-        var batch = new List<(T Item, TaskCompletionSource Done)>(_maxBatch);
-        var items = new List<T>(_maxBatch);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        var batch = new List<(T, TaskCompletionSource)>(Math.Min(_pending.Count, _maxBatch));
+        while (batch.Count < _maxBatch && _pending.TryDequeue(out var entry))
         {
-            while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var entry))
-            {
-                batch.Add(entry);
-                items.Add(entry.Item);
-            }
-
-            try
-            {
-                await _write(items).ConfigureAwait(false);
-                foreach (var entry in batch)
-                {
-                    entry.Done.TrySetResult();
-                }
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                foreach (var entry in batch)
-                {
-                    entry.Done.TrySetException(ex);
-                }
-            }
-
-            batch.Clear();
-            items.Clear();
+            batch.Add(entry);
         }
+
+        return batch;
+    }
+
+    private async Task WriteBatchAsync(List<(T Item, TaskCompletionSource Done)> batch)
+    {
+        Exception? error = null;
+        try
+        {
+            var items = new T[batch.Count];
+            for (var i = 0; i < items.Length; i++)
+            {
+                items[i] = batch[i].Item;
+            }
+
+            await _write(items).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            error = ex;
+        }
+
+        List<(T, TaskCompletionSource)>? next = null;
+        TaskCompletionSource? drained = null;
+        lock (_gate)
+        {
+            if (_pending.Count > 0)
+            {
+                next = TakeBatch();
+            }
+            else
+            {
+                _writing = false;
+                (drained, _drained) = (_drained, null);
+            }
+        }
+
+        if (next is not null)
+        {
+            _ = WriteBatchAsync(next);
+        }
+
+        foreach (var (_, done) in batch)
+        {
+            if (error is null)
+            {
+                done.TrySetResult();
+            }
+            else
+            {
+                done.TrySetException(error);
+            }
+        }
+
+        drained?.TrySetResult();
     }
 }

@@ -83,7 +83,11 @@ internal sealed class Admission
         var request = new TaskRequest(message, delivery.Queue, delivery.Exchange, delivery.RoutingKey, delivery.Redelivered, _hostname);
         var workerRequest = new WorkerRequest(request, delivery, definition, _app.TimeProvider.GetUtcNow());
         _logger.Received(request.DisplayName, request.Id);
-        await _events.TaskAsync(Events.EventNames.TaskReceived, ReceivedFields(message)).ConfigureAwait(false);
+        if (_events.TaskEventsEnabled)
+        {
+            // Checked first: the fields (reprs of the arguments) cost more than the rest of admission.
+            await _events.TaskAsync(Events.EventNames.TaskReceived, ReceivedFields(message)).ConfigureAwait(false);
+        }
 
         var eta = message.Headers.Eta;
         var now = _app.TimeProvider.GetUtcNow();
@@ -101,14 +105,14 @@ internal sealed class Admission
     {
         // A held ETA task keeps its message unacked; raising prefetch keeps it from starving the queue.
         UpdatePrefetch(consumer, Interlocked.Increment(ref _etaHeld));
-        _state.Scheduled[request.Id] = request;
         try
         {
+            // The timer exists before the request shows as scheduled: whoever sees it scheduled and moves the clock
+            // (a test's fake clock) moves this timer too, rather than one armed a moment later from the new time.
             var delay = eta - _app.TimeProvider.GetUtcNow();
-            if (delay > TimeSpan.Zero)
-            {
-                await Task.Delay(delay, _app.TimeProvider, shutdown).ConfigureAwait(false);
-            }
+            var due = delay > TimeSpan.Zero ? Task.Delay(delay, _app.TimeProvider, shutdown) : Task.CompletedTask;
+            _state.Scheduled[request.Id] = request;
+            await due.ConfigureAwait(false);
 
             _state.Reserved[request.Id] = request;
             Release(request);

@@ -22,10 +22,14 @@ internal sealed class SyncTaskThreads : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="body"/> on a task thread.</summary>
+    /// <summary>
+    /// Runs <paramref name="body"/> on a task thread. The awaiting runner's continuation (storing the result, issuing
+    /// the writes) runs on that thread, inline, up to its first wait on I/O: it is short and never blocks, and
+    /// resuming it on the thread pool instead cost a thread hop per task.
+    /// </summary>
     public Task<object?> RunAsync(Func<object?> body)
     {
-        var item = new WorkItem(body, new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var item = new WorkItem(body, new TaskCompletionSource<object?>(TaskCreationOptions.None));
         lock (_queue)
         {
             ObjectDisposedException.ThrowIf(_closed, this);

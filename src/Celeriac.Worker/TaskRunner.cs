@@ -67,8 +67,11 @@ internal sealed partial class TaskRunner
         var earlyAck = acksLate ? ValueTask.CompletedTask : SafeAckAsync(r);
         try
         {
+            if (_events.TaskEventsEnabled)
+            {
+                await _events.TaskAsync(EventNames.TaskStarted, new JsonObject { ["uuid"] = request.Id }).ConfigureAwait(false);
+            }
 
-            await _events.TaskAsync(EventNames.TaskStarted, new JsonObject { ["uuid"] = request.Id }).ConfigureAwait(false);
             if (settings.TrackStarted ?? taskDefaults.TrackStarted)
             {
                 await _results.StoreAsync(request, TaskStates.Started, new JsonObject { ["pid"] = Environment.ProcessId, ["hostname"] = _hostname }).ConfigureAwait(false);
@@ -250,13 +253,20 @@ internal sealed partial class TaskRunner
         var children = await _results.Canvas.SendCallbacksAsync(request, result).ConfigureAwait(false);
         if (!ignoreResult)
         {
-            await _results.StoreAsync(request, TaskStates.Success, result, children: children).ConfigureAwait(false);
+            // Issued first, then the slot is given up: the next body need not wait for this write's round trip. The
+            // task stays active, and a late ack still follows the stored result.
+            var store = _results.StoreAsync(request, TaskStates.Success, result, children: children);
+            r.EndOfSlot?.Invoke(r);
+            await store.ConfigureAwait(false);
         }
 
         // A chord header takes part in the join even when its own result is ignored, as in Celery.
         await _results.Canvas.JoinChordAsync(request, result).ConfigureAwait(false);
 
-        await _events.TaskAsync(EventNames.TaskSucceeded, new JsonObject { ["uuid"] = request.Id, ["result"] = PythonRepr.Of(result), ["runtime"] = runtime.TotalSeconds }).ConfigureAwait(false);
+        if (_events.TaskEventsEnabled)
+        {
+            await _events.TaskAsync(EventNames.TaskSucceeded, new JsonObject { ["uuid"] = request.Id, ["result"] = PythonRepr.Of(result), ["runtime"] = runtime.TotalSeconds }).ConfigureAwait(false);
+        }
 
         if (_logger.IsEnabled(LogLevel.Information))
         {

@@ -42,6 +42,12 @@ internal sealed class WorkerRequest
 
     public string Id => Request.Id;
 
+    /// <summary>Set by the execution pool: frees this run's slot once its body ended and its result write is issued.</summary>
+    public Action<WorkerRequest>? EndOfSlot { get; set; }
+
+    /// <summary>Whether <see cref="EndOfSlot"/> freed the slot (the pool's bookkeeping, under its lock).</summary>
+    public bool SlotReleased { get; set; }
+
     /// <summary>Acks once; later calls do nothing (a settled delivery is not touched again).</summary>
     public async ValueTask AckOnceAsync()
     {
