@@ -8,7 +8,7 @@ namespace Celeriac.RedisTests;
 /// Two <c>beat</c> processes (samples/Proj) against one redis-server: one leads, the other stands by; the leader is
 /// killed (SIGKILL, by PID) and the standby takes over within the lease, every run sent once, none lost or doubled.
 /// </summary>
-public sealed partial class BeatHighAvailabilityTests : IClassFixture<RedisServer>
+public sealed partial class BeatHighAvailabilityTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private const double Lease = 3;
     private const string Interval = "add-every-10-seconds";
@@ -21,8 +21,12 @@ public sealed partial class BeatHighAvailabilityTests : IClassFixture<RedisServe
     {
         _server = server;
         _output = output;
-        server.FlushAll();
     }
+
+    /// <summary>Empties the server (asynchronously: a blocked thread-pool thread starves StackExchange.Redis's reads).</summary>
+    public Task InitializeAsync() => _server.FlushAllAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Killing_the_leading_beat_hands_over_within_the_lease_and_no_run_is_lost_or_doubled()
