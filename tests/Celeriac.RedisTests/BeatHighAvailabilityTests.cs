@@ -11,6 +11,10 @@ namespace Celeriac.RedisTests;
 public sealed partial class BeatHighAvailabilityTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private const double Lease = 3;
+
+    // What process scheduling, a first run of the acquire path and the log stamp may add to a hand-over: seen 0.9 s on
+    // a loaded 2-core machine (stress -c 2).
+    private const double SchedulingSlack = 1.5;
     private const string Interval = "add-every-10-seconds";
     private const string Minutely = "multiply-every-minute";
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
@@ -60,9 +64,10 @@ public sealed partial class BeatHighAvailabilityTests : IClassFixture<RedisServe
         Assert.Contains("beat: Shutting down...", b.Output, StringComparison.Ordinal);
         Assert.False(await _server.Db().KeyExistsAsync("celeriac.beat.celeriac.lock"), "a stopped beat gives its lease back");
 
-        // Hand-over: the standby led within the lease of the kill (plus a little for process scheduling and log stamps).
+        // Hand-over: the standby led within the lease of the kill (it wakes 20 ms after the lease it saw lapses), plus
+        // scheduling slack. A standby that waited for another full lease would still fail.
         var tookOver = Stamp(LogLine().Matches(b.Output).First(m => m.Groups["msg"].Value.StartsWith("beat: Acquired", StringComparison.Ordinal)));
-        Assert.InRange((tookOver - killedAt).TotalSeconds, 0, Lease + 0.5);
+        Assert.InRange((tookOver - killedAt).TotalSeconds, 0, Lease + SchedulingSlack);
 
         // Every interval run once: never two much closer than the 1 s interval (log lines are stamped after the run is
         // recorded, so they jitter by a Redis round trip), and no gap longer than the hand-over.
@@ -71,7 +76,7 @@ public sealed partial class BeatHighAvailabilityTests : IClassFixture<RedisServe
         {
             var gap = (sends[i] - sends[i - 1]).TotalSeconds;
             Assert.True(gap >= 0.5, $"two runs {gap:0.000}s apart at {sends[i]:HH:mm:ss.fff}");
-            Assert.True(gap <= Lease + 1 + 0.5, $"a {gap:0.000}s gap at {sends[i]:HH:mm:ss.fff} (killed at {killedAt:HH:mm:ss.fff})");
+            Assert.True(gap <= Lease + 1 + SchedulingSlack, $"a {gap:0.000}s gap at {sends[i]:HH:mm:ss.fff} (killed at {killedAt:HH:mm:ss.fff})");
         }
 
         // The minute entry: at most once per minute; sent on its minute, or at the take-over when it fell inside it.
