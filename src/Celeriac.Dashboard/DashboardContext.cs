@@ -11,6 +11,8 @@ namespace Celeriac.Dashboard;
 /// </summary>
 internal sealed class DashboardContext : IAsyncDisposable
 {
+    private readonly AppBeatScheduleSource? _ownedBeat;
+
     public DashboardContext(CeleriacApp app, DashboardOptions options, IBeatScheduleSource? beat)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -19,7 +21,9 @@ internal sealed class DashboardContext : IAsyncDisposable
         App = app;
         Options = options;
         Time = app.TimeProvider;
-        Beat = beat;
+        // Without a source of its own the page reads the app's beat store, which `celeriac beat` for this app writes.
+        _ownedBeat = beat is null ? new AppBeatScheduleSource(app) : null;
+        Beat = beat ?? _ownedBeat!;
         Store = new HistoryStore(options.HistoryPath);
         Feed = new LiveFeed();
         Workers = new WorkerDirectory(Time);
@@ -38,7 +42,7 @@ internal sealed class DashboardContext : IAsyncDisposable
 
     public TimeProvider Time { get; }
 
-    public IBeatScheduleSource? Beat { get; }
+    public IBeatScheduleSource Beat { get; }
 
     public HistoryStore Store { get; }
 
@@ -67,5 +71,9 @@ internal sealed class DashboardContext : IAsyncDisposable
     {
         await Store.DisposeAsync().ConfigureAwait(false);
         Control.Dispose();
+        if (_ownedBeat is not null)
+        {
+            await _ownedBeat.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -34,6 +34,10 @@ public sealed class DashboardServer : IAsyncDisposable
     internal DashboardContext Context => _web.Services.GetRequiredService<DashboardContext>();
 
     /// <summary>Starts the server; it runs until disposed.</summary>
+    /// <param name="app">The app whose broker, backend and beat store the dashboard watches.</param>
+    /// <param name="options">The dashboard's settings.</param>
+    /// <param name="beat">What the Beat page shows; the app's own beat store (<see cref="AppBeatScheduleSource"/>) when null.</param>
+    /// <param name="cancellationToken">Stops the start.</param>
     /// <exception cref="CeleriacConfigurationException">A setting is invalid or unsafe, the port is taken, or the history file cannot be opened.</exception>
     public static async Task<DashboardServer> StartAsync(CeleriacApp app, DashboardOptions options, IBeatScheduleSource? beat = null, CancellationToken cancellationToken = default)
     {

@@ -10,7 +10,7 @@ public static class DashboardServiceCollectionExtensions
     /// <summary>
     /// Adds the dashboard: its history, event collector and background loops start and stop with the host.
     /// <paramref name="configure"/> changes the defaults (history file, accounts, retention); <paramref name="beat"/>
-    /// feeds the Beat page.
+    /// feeds the Beat page (by default <see cref="AppBeatScheduleSource"/>: the app's own beat store).
     /// </summary>
     public static IServiceCollection AddCeleriacDashboard(this IServiceCollection services, Func<DashboardOptions, DashboardOptions>? configure = null, Func<IServiceProvider, IBeatScheduleSource?>? beat = null)
     {

@@ -14,7 +14,8 @@ namespace Celeriac.RabbitMQ;
 /// task held). Stopping cancels the consumers; disposing closes the channel, and the broker puts every unsettled
 /// delivery back at its place in its queue, flagged redelivered. Automatic recovery restores the QoS and the
 /// consumers after a broker restart; a channel the broker closes for an error (such as RabbitMQ's consumer timeout)
-/// is replaced and its deliveries come again.
+/// is replaced and its deliveries come again. Celery's <c>add_consumer</c> is one more <c>basic.consume</c> on the
+/// same channel (so the one global QoS covers it), <c>cancel_consumer</c> a <c>basic.cancel</c> of that queue's tag.
 /// </summary>
 internal sealed partial class AmqpConsumer : ITransportConsumer
 {
@@ -23,7 +24,10 @@ internal sealed partial class AmqpConsumer : ITransportConsumer
     private readonly bool _globalQos;
     private readonly Channel<IDelivery> _deliveries = Channel.CreateUnbounded<IDelivery>(new UnboundedChannelOptions { SingleReader = false });
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly List<string> _tags = [];
+
+    // The consumed queues in order and their consumer tags; changed under _gate, read lock-free through _queues.
+    private readonly Dictionary<string, string> _tags = new(StringComparer.Ordinal);
+    private string[] _queues;
     private IChannel? _channel;
     private int _prefetch;
     private volatile bool _stopped;
@@ -33,12 +37,12 @@ internal sealed partial class AmqpConsumer : ITransportConsumer
     {
         _transport = transport;
         _logger = transport.Logger;
-        Queues = queues;
+        _queues = [.. queues];
         _prefetch = prefetchCount;
         _globalQos = globalQos;
     }
 
-    public IReadOnlyList<string> Queues { get; }
+    public IReadOnlyList<string> Queues => Volatile.Read(ref _queues);
 
     public int PrefetchCount => Volatile.Read(ref _prefetch);
 
@@ -62,6 +66,113 @@ internal sealed partial class AmqpConsumer : ITransportConsumer
         _ = ApplyQosAsync();
     }
 
+    /// <summary>
+    /// One more <c>basic.consume</c> on this consumer's channel, under its prefetch limit. The queue is looked up first
+    /// on the transport's admin channel: consuming a missing queue would make the broker close this channel, and every
+    /// consumer on it with it.
+    /// </summary>
+    /// <exception cref="AmqpBrokerException">The queue does not exist, or the broker refused the consume.</exception>
+    /// <exception cref="NotSupportedException">A quorum queue added to a consumer whose prefetch limit is global.</exception>
+    public async ValueTask AddQueueAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        if (_globalQos && _transport.IsQuorumQueue(queue))
+        {
+            throw new NotSupportedException(
+                $"'{queue}' is a quorum queue, and RabbitMQ refuses quorum queues on a channel with a global prefetch limit, which this worker's classic queues share; start the worker with it instead (all quorum: task_default_queue_type=quorum)");
+        }
+
+        await _transport.RunAsync($"find queue '{queue}'", (channel, ct) => channel.QueueDeclarePassiveAsync(queue, ct), cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_stopped)
+            {
+                throw new InvalidOperationException($"the consumer is stopped: it cannot start consuming '{queue}'");
+            }
+
+            if (Queues.Contains(queue, StringComparer.Ordinal))
+            {
+                return;
+            }
+
+            var channel = await OpenChannelAsync(queue, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await ConsumeOnAsync(channel, queue, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (AmqpTransport.IsChannelError(ex, out var code, out var text))
+            {
+                throw new AmqpBrokerException($"RabbitMQ refused to consume queue '{queue}' on {_transport.Endpoint.Redacted}: {code} {text}", code, ex);
+            }
+
+            Volatile.Write(ref _queues, [.. Queues, queue]);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A <c>basic.cancel</c> of the queue's consumer, waiting for the broker's <c>cancel-ok</c>: nothing more comes from
+    /// that queue afterwards, and what already came stays outstanding on the channel, settled as usual.
+    /// </summary>
+    /// <exception cref="AmqpBrokerException">The connection was lost before the broker confirmed the cancel.</exception>
+    public async ValueTask<bool> RemoveQueueAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!Queues.Contains(queue, StringComparer.Ordinal))
+            {
+                return false;
+            }
+
+            if (_tags.TryGetValue(queue, out var tag) && !_stopped)
+            {
+                var channel = await OpenChannelAsync(queue, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (_transport.IsConnectionLoss(ex))
+                {
+                    // Recovery would restore a consumer whose cancel the broker never confirmed: say so, change nothing.
+                    throw new AmqpBrokerException($"cannot stop consuming '{queue}': the connection to {_transport.Endpoint.Redacted} was lost before RabbitMQ confirmed the cancel; try again", 0, ex);
+                }
+
+                _tags.Remove(queue);
+            }
+
+            Volatile.Write(ref _queues, [.. Queues.Where(q => !string.Equals(q, queue, StringComparison.Ordinal))]);
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The consumer's channel, waiting out a connection recovery (called under the gate).</summary>
+    private async Task<IChannel> OpenChannelAsync(string queue, CancellationToken cancellationToken)
+    {
+        if (_channel is { IsOpen: true } open)
+        {
+            return open;
+        }
+
+        if (_channel is not null
+            && await _transport.WaitForRecoveryAsync(_transport.Clock.GetUtcNow() + _transport.RetryWindow, cancellationToken).ConfigureAwait(false)
+            && _channel is { IsOpen: true } recovered)
+        {
+            return recovered;
+        }
+
+        throw new AmqpBrokerException($"cannot change the consumption of '{queue}': the consumer channel to {_transport.Endpoint.Redacted} is closed and did not come back within {_transport.RetryWindow.TotalSeconds}s");
+    }
+
     public async IAsyncEnumerable<IDelivery> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await foreach (var delivery in _deliveries.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -83,7 +194,7 @@ internal sealed partial class AmqpConsumer : ITransportConsumer
             _stopped = true;
             if (_channel is { IsOpen: true } channel)
             {
-                foreach (var tag in _tags)
+                foreach (var tag in _tags.Values)
                 {
                     try
                     {
@@ -173,17 +284,22 @@ internal sealed partial class AmqpConsumer : ITransportConsumer
             foreach (var queue in Queues)
             {
                 what = $"consume queue '{queue}'";
-                var consumer = new AsyncEventingBasicConsumer(channel);
-                consumer.ReceivedAsync += (sender, e) => OnReceivedAsync(channel, queue, e);
-                var tag = $"celeriac.{Environment.ProcessId}.{Guid.NewGuid():N}";
-                await channel.BasicConsumeAsync(queue, autoAck: false, tag, noLocal: false, exclusive: false, arguments: null, consumer, cancellationToken).ConfigureAwait(false);
-                _tags.Add(tag);
+                await ConsumeOnAsync(channel, queue, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (AmqpTransport.IsChannelError(ex, out var code, out var text))
         {
             throw new AmqpBrokerException($"RabbitMQ refused to {what} on {_transport.Endpoint.Redacted}: {code} {text}", code, ex);
         }
+    }
+
+    private async Task ConsumeOnAsync(IChannel channel, string queue, CancellationToken cancellationToken)
+    {
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (sender, e) => OnReceivedAsync(channel, queue, e);
+        var tag = $"celeriac.{Environment.ProcessId}.{Guid.NewGuid():N}";
+        await channel.BasicConsumeAsync(queue, autoAck: false, tag, noLocal: false, exclusive: false, arguments: null, consumer, cancellationToken).ConfigureAwait(false);
+        _tags[queue] = tag;
     }
 
     private async Task OnReceivedAsync(IChannel channel, string queue, BasicDeliverEventArgs e)

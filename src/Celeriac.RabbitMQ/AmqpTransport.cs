@@ -167,7 +167,7 @@ public sealed partial class AmqpTransport : ITransport
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
 
         // Quorum queues refuse a global (per-channel) QoS; Celery 5.5 then sets it per consumer.
-        var global = !queues.Any(q => _queueTypes.TryGetValue(q, out var t) && t == Celeriac.TaskOptions.QuorumQueueType);
+        var global = !queues.Any(IsQuorumQueue);
         var consumer = new AmqpConsumer(this, [.. queues.Distinct(StringComparer.Ordinal)], prefetchCount, global);
         try
         {
@@ -324,6 +324,10 @@ public sealed partial class AmqpTransport : ITransport
             }
         }
     }
+
+    /// <summary>Whether this transport declared <paramref name="queue"/> as a quorum queue.</summary>
+    internal bool IsQuorumQueue(string queue) =>
+        _queueTypes.TryGetValue(queue, out var type) && type == Celeriac.TaskOptions.QuorumQueueType;
 
     /// <summary>Whether the connection is known to be lost and not yet recovered.</summary>
     internal bool ConnectionDown => _connectionDown || _connection is { IsOpen: false };

@@ -243,7 +243,8 @@ public sealed class BrowserTests(Cluster cluster) : IAsyncLifetime
 
         await OpenAsync("beat");
         await Expect(_page.Locator("main h1")).ToHaveTextAsync("Beat");
-        await ShotAsync("beat-not-configured");
+        await Expect(_page.Locator("main .panel")).ToContainTextAsync("No periodic tasks");
+        await ShotAsync("beat-empty");
 
         // On a phone the layout stacks and the tables scroll.
         var phone = await cluster.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 }, IsMobile = true });

@@ -33,7 +33,8 @@ internal static class DashboardCommand
         var urlPrefix = new Option<string>("--url-prefix") { Description = "Path to serve under behind a proxy, e.g. /flower", DefaultValueFactory = _ => string.Empty };
         var enableEvents = new Option<bool>("--enable-events") { Description = "Ask workers to send task events every minute (true/false)", DefaultValueFactory = _ => true, Arity = ArgumentArity.ZeroOrOne };
         var queues = new Option<string?>("--queues", "-Q") { Description = "Comma-separated queues to show besides the default one and those workers consume" };
-        var beatSchedule = new Option<string?>("--beat-schedule") { Description = "redis:// URL where the beat scheduler keeps its schedule (celeriac:beat:entries), for the Beat page" };
+        // The Beat page reads the store `beat` writes: Redis on a Redis broker, else this file (as `beat -s`).
+        var beatSchedule = BeatCommand.ScheduleOption();
         var command = new Command("dashboard", "Serve the dashboard: workers, tasks, queues and beat in the browser, Flower's REST API, /metrics")
         {
             address, port, basicAuth, readOnlyAuth, token, readOnlyToken, readOnly, insecure, db, maxTasks, maxAge, urlPrefix, enableEvents, queues, beatSchedule,
@@ -86,8 +87,8 @@ internal static class DashboardCommand
 
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-            var beat = parse.GetValue(beatSchedule) is { } beatUrl ? new Dashboard.RedisBeatScheduleSource(beatUrl) : null;
-            await using var disposeBeat = (beat ?? (IAsyncDisposable)new NoBeat()).ConfigureAwait(false);
+            var beat = new Celeriac.Dashboard.Beat.AppBeatScheduleSource(app, BeatCommand.Options(app, parse.GetValue(beatSchedule)).ScheduleFilename);
+            await using var disposeBeat = beat.ConfigureAwait(false);
             var server = await DashboardServer.StartAsync(app, options, beat, cancellationToken).ConfigureAwait(false);
             await using var disposeServer = server.ConfigureAwait(false);
             var output = parse.InvocationConfiguration.Output;
@@ -108,11 +109,6 @@ internal static class DashboardCommand
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    private sealed class NoBeat : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     /// <summary><c>7d</c>, <c>12h</c>, <c>30m</c>, <c>3600s</c>, plain seconds, or a TimeSpan (<c>7.00:00:00</c>).</summary>

@@ -32,7 +32,7 @@ internal static class UiApi
                 ["broker"] = dashboard.App.BrokerOptionsUrl.Redacted,
                 ["backend"] = dashboard.App.Options.ResultBackend is { } b ? Transport.BrokerUrl.Parse(b).Redacted : null,
                 ["history"] = dashboard.Store.Path,
-                ["beat"] = dashboard.Beat is not null,
+                ["beat"] = true,
                 ["version"] = typeof(UiApi).Assembly.GetName().Version?.ToString(3),
             });
         });
@@ -82,13 +82,16 @@ internal static class UiApi
         api.MapGet("/api/ui/overview", (HttpRequest r, CancellationToken ct) => OverviewAsync(dashboard, r, ct));
         api.MapGet("/api/ui/beat", async (CancellationToken ct) =>
         {
-            if (dashboard.Beat is null)
+            try
             {
-                return JsonResults.Json(new JsonObject { ["configured"] = false, ["entries"] = new JsonArray() });
+                var schedule = await dashboard.Beat.ReadAsync(ct).ConfigureAwait(false);
+                return JsonResults.Json(Beat.BeatJson.Schedule(schedule, dashboard.Beat.Description));
             }
-
-            var schedule = await dashboard.Beat.ReadAsync(ct).ConfigureAwait(false);
-            return JsonResults.Json(Beat.BeatJson.Schedule(schedule, dashboard.Beat.Description));
+            catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+            {
+                // The store is down or unreadable: say so on the page rather than fail it.
+                return JsonResults.Json(new JsonObject { ["configured"] = true, ["source"] = dashboard.Beat.Description, ["error"] = ex.Message, ["entries"] = new JsonArray() });
+            }
         });
         api.MapGet("/api/ui/stream", (HttpContext http) => LiveStream.RunAsync(dashboard, http));
     }

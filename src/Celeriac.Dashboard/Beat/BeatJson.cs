@@ -11,6 +11,7 @@ internal static class BeatJson
         ["configured"] = true,
         ["source"] = description,
         ["leader"] = schedule.Leader,
+        ["leaderCurrent"] = schedule.LeaderIsCurrent,
         ["updatedAt"] = schedule.UpdatedAt is { } u ? WireTime.ToUnixSeconds(u) : null,
         ["entries"] = new JsonArray([.. schedule.Entries.Select(e => (JsonNode)new JsonObject
         {

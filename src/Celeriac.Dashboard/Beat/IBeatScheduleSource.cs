@@ -3,7 +3,8 @@ namespace Celeriac.Dashboard.Beat;
 /// <summary>
 /// Where the Beat page reads the periodic-task schedule from: its entries, when each last ran and when it runs next.
 /// Celery's beat publishes none of this on the wire (its schedule lives in the beat process's own file), so the page
-/// reads whatever store the scheduler keeps; pass an implementation to <c>AddCeleriacDashboard</c>.
+/// reads the store the scheduler keeps: <see cref="AppBeatScheduleSource"/> (the default) reads Celeriac beat's; pass
+/// another implementation to <c>AddCeleriacDashboard</c> for another scheduler.
 /// </summary>
 public interface IBeatScheduleSource
 {

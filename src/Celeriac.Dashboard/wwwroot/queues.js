@@ -46,13 +46,14 @@
 
     async function load() {
       const b = await C.get("api/ui/beat");
-      if (!b.configured) {
-        sub.textContent = "Periodic tasks";
-        C.fill(panel, el("div", { class: "empty" }, el("strong", {}, "No beat schedule source configured"),
-          "Celery's beat keeps its schedule inside its own process, so the dashboard reads it from the store the scheduler writes to. Start the dashboard with --beat-redis <url> (or give AddCeleriacDashboard a schedule source)."));
+      if (b.error) {
+        sub.textContent = `Periodic tasks · ${b.source}`;
+        C.fill(panel, el("div", { class: "empty" }, el("strong", {}, "The beat store cannot be read"), b.error));
         return;
       }
-      sub.textContent = `${b.entries.length} entr${b.entries.length === 1 ? "y" : "ies"} · ${b.source}` + (b.leader ? ` · run by ${b.leader}` : "") + (b.updatedAt ? ` · updated ${C.fmtRel(b.updatedAt)}` : "");
+      sub.textContent = `${b.entries.length} entr${b.entries.length === 1 ? "y" : "ies"} · ${b.source}` +
+        (b.leader ? (b.leaderCurrent ? ` · run by ${b.leader}` : ` · last run by ${b.leader}`) : " · no beat leading") +
+        (b.updatedAt ? ` · last sent ${C.fmtRel(b.updatedAt)}` : "");
       C.fill(panel, el("div", { class: "table-wrap" }, el("table", { class: "data", id: "beat-table" },
         el("thead", {}, el("tr", {}, el("th", {}, "Entry"), el("th", {}, "Task"), el("th", {}, "Schedule"), el("th", {}, "Args"), el("th", {}, "Queue"),
           el("th", {}, "Last run"), el("th", {}, "Next run"), el("th", { class: "num" }, "Runs"), el("th", {}, "Enabled"))),
@@ -60,11 +61,13 @@
           el("td", {}, el("strong", {}, e.name)), el("td", { class: "mono" }, e.task), el("td", {}, e.schedule),
           el("td", { class: "clip mono" }, e.args ? JSON.stringify(e.args) : "[]", e.kwargs && Object.keys(e.kwargs).length ? " " + JSON.stringify(e.kwargs) : ""),
           el("td", { class: "mono" }, e.queue || "—"),
-          el("td", { class: "nowrap", title: C.fmtTime(e.lastRunAt, true) }, e.lastRunAt ? C.fmtRel(e.lastRunAt) : "never"),
+          // Beat stamps an entry it has not sent yet with when it first saw it (Celery's rule): that is no run.
+          el("td", { class: "nowrap", title: e.lastRunAt ? (e.totalRunCount ? "" : "first seen ") + C.fmtTime(e.lastRunAt, true) : "" }, e.lastRunAt && e.totalRunCount ? C.fmtRel(e.lastRunAt) : "never"),
           el("td", { class: "nowrap", title: C.fmtTime(e.nextRunAt, true) }, e.nextRunAt ? C.fmtRel(e.nextRunAt) : "—"),
           el("td", { class: "num" }, C.fmtNum(e.totalRunCount)),
           el("td", {}, e.enabled ? "yes" : el("span", { class: "muted" }, "no"))))
-          : el("tr", {}, el("td", { colspan: 9 }, el("div", { class: "empty" }, "The schedule has no entries.")))))));
+          : el("tr", {}, el("td", { colspan: 9 }, el("div", { class: "empty" },
+            "No periodic tasks: this app defines no beat_schedule entries and its beat store has recorded no runs. Run the dashboard with the app (and settings) that celeriac beat runs with.")))))));
     }
 
     await load();

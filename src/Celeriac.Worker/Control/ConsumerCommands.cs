@@ -37,7 +37,7 @@ internal sealed partial class ConsumerCommands
             };
             var transport = _worker.App.Transport;
             await transport.DeclareExchangeAsync(new ExchangeDeclaration(queue.Exchange, type)).ConfigureAwait(false);
-            await transport.DeclareQueueAsync(new QueueDeclaration(name)).ConfigureAwait(false);
+            await transport.DeclareQueueAsync(QueueDeclaration.ForTasks(name, _worker.App.Options.Task)).ConfigureAwait(false);
             await transport.BindQueueAsync(name, queue.Exchange, queue.RoutingKey).ConfigureAwait(false);
             await _worker.Consumer.AddQueueAsync(name).ConfigureAwait(false);
             if (_worker.ConsumedQueues.TryAdd(queue))
