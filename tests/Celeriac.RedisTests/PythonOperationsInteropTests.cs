@@ -161,7 +161,7 @@ public sealed partial class PythonOperationsInteropTests : IClassFixture<RedisSe
         await using var csharp = await csharpApp.StartWorkerAsync(csharpApp.Options.Worker with { Concurrency = 1, Queues = ["mingle-cs"], Hostname = "csharp@mingle" });
         var fromCeleriac = Guid.NewGuid().ToString();
         await csharpApp.RevokeAsync(fromCeleriac);
-        for (var i = 0; i < 200 && !(await csharpApp.Control.InspectAsync("revoked", destination: ["csharp@mingle"]))["csharp@mingle"]!.AsArray().Any(n => n!.GetValue<string>() == fromCeleriac); i++)
+        for (var i = 0; i < 200 && !(await csharpApp.Control.InspectAsync("revoked", destination: ["csharp@mingle"], timeout: ProcessTimeout))["csharp@mingle"]!.AsArray().Any(n => n!.GetValue<string>() == fromCeleriac); i++)
         {
             await Task.Delay(50);
         }

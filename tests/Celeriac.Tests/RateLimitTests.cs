@@ -70,15 +70,15 @@ public sealed class RateLimitTests
         Assert.Equal(1, await first.GetAsync(TestApp.Timeout));
         await TestApp.WaitUntilAsync(() => worker.State.ReservedIds.Contains(second.Id), "the second to wait for its token");
 
-        var reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "tasks.work", ["rate_limit"] = "0" }, [node]);
+        var reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "tasks.work", ["rate_limit"] = "0" }, [node], TestApp.Timeout);
         Assert.Equal("rate limit disabled successfully", reply[node]!["ok"]!.GetValue<string>());
         Assert.Equal(2, await second.GetAsync(TestApp.Timeout));
 
-        reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "tasks.work", ["rate_limit"] = "5/m" }, [node]);
+        reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "tasks.work", ["rate_limit"] = "5/m" }, [node], TestApp.Timeout);
         Assert.Equal("new rate limit set successfully", reply[node]!["ok"]!.GetValue<string>());
-        reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "tasks.work", ["rate_limit"] = "fast" }, [node]);
+        reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "tasks.work", ["rate_limit"] = "fast" }, [node], TestApp.Timeout);
         Assert.StartsWith("Invalid rate limit string", reply[node]!["error"]!.GetValue<string>(), StringComparison.Ordinal);
-        reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "nope", ["rate_limit"] = "1/s" }, [node]);
+        reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "nope", ["rate_limit"] = "1/s" }, [node], TestApp.Timeout);
         Assert.Equal("unknown task", reply[node]!["error"]!.GetValue<string>());
     }
 

@@ -72,7 +72,7 @@ public sealed class TimeLimitTests
         await using var worker = await app.StartWorkerAsync(concurrency: 1);
         var node = worker.Hostname;
 
-        var reply = await app.Control.InspectAsync("time_limit", new JsonObject { ["task_name"] = "tasks.runaway", ["soft"] = null, ["hard"] = 5 }, [node]);
+        var reply = await app.Control.InspectAsync("time_limit", new JsonObject { ["task_name"] = "tasks.runaway", ["soft"] = null, ["hard"] = 5 }, [node], TestApp.Timeout);
         Assert.Equal("time limits set successfully", reply[node]!["ok"]!.GetValue<string>());
 
         var r1 = await runaway.DelayAsync();
