@@ -114,6 +114,8 @@ internal sealed class Admission
             _state.Scheduled[request.Id] = request;
             await due.ConfigureAwait(false);
 
+            // Off the schedule before it can run: a retry of it (same id) may be held again before this method ends.
+            _state.Scheduled.TryRemove(KeyValuePair.Create(request.Id, request));
             _state.Reserved[request.Id] = request;
             Release(request);
         }
@@ -123,7 +125,8 @@ internal sealed class Admission
         }
         finally
         {
-            _state.Scheduled.TryRemove(request.Id, out _);
+            // Only this hold's entry: a retry held meanwhile under the same id keeps its own.
+            _state.Scheduled.TryRemove(KeyValuePair.Create(request.Id, request));
             UpdatePrefetch(consumer, Interlocked.Decrement(ref _etaHeld));
         }
     }

@@ -140,7 +140,8 @@ internal sealed partial class TaskRunner
         finally
         {
             r.Cancellation = null;
-            _state.Active.TryRemove(r.Id, out _);
+            // Only this run's entry: its retry (same id, no countdown) may already be running.
+            _state.Active.TryRemove(KeyValuePair.Create(r.Id, r));
             _state.Done(request.TaskName);
             await earlyAck.ConfigureAwait(false);
             await SettleAsync(r, acksLate, settle).ConfigureAwait(false);

@@ -18,11 +18,12 @@ public sealed class InspectControlTests
             ping = await Cli.RunAsync([.. m, "inspect", "ping", "-d", node]);
         }
 
-        var registered = await Cli.RunAsync([.. m, "inspect", "registered", "-d", node]);
-        var stats = await Cli.RunAsync([.. m, "inspect", "stats", "-d", node]);
-        var revoke = await Cli.RunAsync([.. m, "control", "revoke", "0a1b", "-d", node]);
-        var grow = await Cli.RunAsync([.. m, "control", "pool_grow", "2", "-d", node]);
-        var bad = await Cli.RunAsync([.. m, "control", "pool_grow", "many", "-d", node]);
+        // -d: each call returns as soon as the node replies; -t 20 only keeps a loaded machine from missing the reply.
+        var registered = await Cli.RunAsync([.. m, "inspect", "registered", "-d", node, "-t", "20"]);
+        var stats = await Cli.RunAsync([.. m, "inspect", "stats", "-d", node, "-t", "20"]);
+        var revoke = await Cli.RunAsync([.. m, "control", "revoke", "0a1b", "-d", node, "-t", "20"]);
+        var grow = await Cli.RunAsync([.. m, "control", "pool_grow", "2", "-d", node, "-t", "20"]);
+        var bad = await Cli.RunAsync([.. m, "control", "pool_grow", "many", "-d", node, "-t", "20"]);
         await stop.CancelAsync();
         await worker;
 

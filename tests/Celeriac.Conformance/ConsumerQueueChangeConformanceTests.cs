@@ -16,7 +16,7 @@ public abstract class ConsumerQueueChangeConformanceTests : IAsyncLifetime
     /// <summary>Opens a transport on this test's broker (every call of one test reaches the same broker).</summary>
     protected abstract ITransport OpenTransport(IReadOnlyDictionary<string, string> options, TimeProvider timeProvider);
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public virtual async Task DisposeAsync()
     {

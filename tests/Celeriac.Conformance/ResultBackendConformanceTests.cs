@@ -22,7 +22,7 @@ public abstract class ResultBackendConformanceTests : IAsyncLifetime
     /// </summary>
     protected abstract IResultBackend OpenBackend(TimeSpan? resultExpires, TimeProvider timeProvider);
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public virtual async Task DisposeAsync()
     {

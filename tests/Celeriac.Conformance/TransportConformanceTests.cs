@@ -25,7 +25,7 @@ public abstract class TransportConformanceTests : IAsyncLifetime
     /// </summary>
     protected abstract ITransport OpenTransport(IReadOnlyDictionary<string, string> options, TimeProvider timeProvider);
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public virtual async Task DisposeAsync()
     {

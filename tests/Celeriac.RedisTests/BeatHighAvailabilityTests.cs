@@ -8,9 +8,13 @@ namespace Celeriac.RedisTests;
 /// Two <c>beat</c> processes (samples/Proj) against one redis-server: one leads, the other stands by; the leader is
 /// killed (SIGKILL, by PID) and the standby takes over within the lease, every run sent once, none lost or doubled.
 /// </summary>
-public sealed partial class BeatHighAvailabilityTests : IClassFixture<RedisServer>
+public sealed partial class BeatHighAvailabilityTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private const double Lease = 3;
+
+    // What process scheduling, a first run of the acquire path and the log stamp may add to a hand-over: seen 0.9 s on
+    // a loaded 2-core machine (stress -c 2).
+    private const double SchedulingSlack = 1.5;
     private const string Interval = "add-every-10-seconds";
     private const string Minutely = "multiply-every-minute";
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
@@ -21,8 +25,12 @@ public sealed partial class BeatHighAvailabilityTests : IClassFixture<RedisServe
     {
         _server = server;
         _output = output;
-        server.FlushAll();
     }
+
+    /// <summary>Empties the server (asynchronously: a blocked thread-pool thread starves StackExchange.Redis's reads).</summary>
+    public Task InitializeAsync() => _server.FlushAllAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Killing_the_leading_beat_hands_over_within_the_lease_and_no_run_is_lost_or_doubled()
@@ -56,9 +64,10 @@ public sealed partial class BeatHighAvailabilityTests : IClassFixture<RedisServe
         Assert.Contains("beat: Shutting down...", b.Output, StringComparison.Ordinal);
         Assert.False(await _server.Db().KeyExistsAsync("celeriac.beat.celeriac.lock"), "a stopped beat gives its lease back");
 
-        // Hand-over: the standby led within the lease of the kill (plus a little for process scheduling and log stamps).
+        // Hand-over: the standby led within the lease of the kill (it wakes 20 ms after the lease it saw lapses), plus
+        // scheduling slack. A standby that waited for another full lease would still fail.
         var tookOver = Stamp(LogLine().Matches(b.Output).First(m => m.Groups["msg"].Value.StartsWith("beat: Acquired", StringComparison.Ordinal)));
-        Assert.InRange((tookOver - killedAt).TotalSeconds, 0, Lease + 0.5);
+        Assert.InRange((tookOver - killedAt).TotalSeconds, 0, Lease + SchedulingSlack);
 
         // Every interval run once: never two much closer than the 1 s interval (log lines are stamped after the run is
         // recorded, so they jitter by a Redis round trip), and no gap longer than the hand-over.
@@ -67,7 +76,7 @@ public sealed partial class BeatHighAvailabilityTests : IClassFixture<RedisServe
         {
             var gap = (sends[i] - sends[i - 1]).TotalSeconds;
             Assert.True(gap >= 0.5, $"two runs {gap:0.000}s apart at {sends[i]:HH:mm:ss.fff}");
-            Assert.True(gap <= Lease + 1 + 0.5, $"a {gap:0.000}s gap at {sends[i]:HH:mm:ss.fff} (killed at {killedAt:HH:mm:ss.fff})");
+            Assert.True(gap <= Lease + 1 + SchedulingSlack, $"a {gap:0.000}s gap at {sends[i]:HH:mm:ss.fff} (killed at {killedAt:HH:mm:ss.fff})");
         }
 
         // The minute entry: at most once per minute; sent on its minute, or at the take-over when it fell inside it.

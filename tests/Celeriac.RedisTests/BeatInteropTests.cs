@@ -11,15 +11,19 @@ namespace Celeriac.RedisTests;
 /// What Celeriac beat puts on Redis is what Python beat puts there (the captured envelope of Celery 5.2.6's beat), and a
 /// real Python Celery worker runs it. The beat's clock is fake: no waiting for schedule time.
 /// </summary>
-public sealed class BeatInteropTests : IClassFixture<RedisServer>
+public sealed class BeatInteropTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private readonly RedisServer _server;
 
     public BeatInteropTests(RedisServer server)
     {
         _server = server;
-        server.FlushAll();
     }
+
+    /// <summary>Empties the server (asynchronously: a blocked thread-pool thread starves StackExchange.Redis's reads).</summary>
+    public Task InitializeAsync() => _server.FlushAllAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Beat_sends_the_envelope_python_beat_sends_and_a_python_worker_runs_the_entries()

@@ -11,7 +11,7 @@ namespace Celeriac.RedisTests;
 /// worker with default settings (prefork) drains a queue a Celeriac client fed, and a Celeriac worker drains a queue
 /// Python's own client fed. Every task runs once (counted by the worker that ran it) and every result is read back.
 /// </summary>
-public sealed partial class BulkInteropTests : IClassFixture<RedisServer>
+public sealed partial class BulkInteropTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private const int Tasks = 10_000;
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);
@@ -20,8 +20,12 @@ public sealed partial class BulkInteropTests : IClassFixture<RedisServer>
     public BulkInteropTests(RedisServer server)
     {
         _server = server;
-        server.FlushAll();
     }
+
+    /// <summary>Empties the server (asynchronously: a blocked thread-pool thread starves StackExchange.Redis's reads).</summary>
+    public Task InitializeAsync() => _server.FlushAllAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task A_python_prefork_worker_runs_10000_tasks_a_celeriac_client_sent_each_once_with_every_result_read()

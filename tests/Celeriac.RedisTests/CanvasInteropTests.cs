@@ -13,7 +13,7 @@ namespace Celeriac.RedisTests;
 /// the samples/Interop worker process; Python's chains, groups and chords on Celeriac workers (alone and mixed with a
 /// Python worker), read by Python; Celeriac's canvas on a Python worker, read by Celeriac.
 /// </summary>
-public sealed class CanvasInteropTests : IClassFixture<RedisServer>
+public sealed class CanvasInteropTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
@@ -22,8 +22,12 @@ public sealed class CanvasInteropTests : IClassFixture<RedisServer>
     public CanvasInteropTests(RedisServer server)
     {
         _server = server;
-        server.FlushAll();
     }
+
+    /// <summary>Empties the server (asynchronously: a blocked thread-pool thread starves StackExchange.Redis's reads).</summary>
+    public Task InitializeAsync() => _server.FlushAllAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task The_shared_harness_check_extra_passes_against_the_interop_sample_worker()
@@ -34,7 +38,7 @@ public sealed class CanvasInteropTests : IClassFixture<RedisServer>
         Assert.True(await worker.WaitForOutputAsync("ready.", ProcessTimeout), worker.Output);
 
         await using var check = PythonProcess.StartProgram(PythonProcess.Python, Path.Combine(PythonProcess.ScriptDirectory, "harness"), Environment(Queue), "py-client.py", "--queue", Queue, "check", "--extra");
-        var exit = await check.WaitForExitAsync(ProcessTimeout);
+        var exit = await ExitCodeAsync(check, worker);
 
         Assert.True(exit == 0, check.Output + "\n--- worker ---\n" + worker.Output);
         Assert.Contains("15 passed, 0 failed", check.Output, StringComparison.Ordinal);
@@ -92,7 +96,7 @@ public sealed class CanvasInteropTests : IClassFixture<RedisServer>
         await using var worker = await app.StartWorkerAsync(app.Options.Worker with { Concurrency = 2, Queues = [Queue], Hostname = "cs@mixed" });
 
         await using var client = PythonProcess.Start(Environment(Queue, chordSize: 100), "canvas_client.py");
-        var exit = await client.WaitForExitAsync(ProcessTimeout);
+        var exit = await ExitCodeAsync(client, python);
 
         Assert.True(exit == 0, client.Output + "\n--- python worker ---\n" + python.Output);
         Assert.Contains("12 passed, 0 failed", client.Output, StringComparison.Ordinal);
@@ -176,6 +180,20 @@ public sealed class CanvasInteropTests : IClassFixture<RedisServer>
             {
                 await w.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>The client's exit code; on timeout, the error also shows the workers' output and the server's log.</summary>
+    private async Task<int> ExitCodeAsync(PythonProcess client, params PythonProcess[] workers)
+    {
+        try
+        {
+            return await client.WaitForExitAsync(ProcessTimeout);
+        }
+        catch (TimeoutException ex)
+        {
+            var others = string.Concat(workers.Select(w => "\n--- worker ---\n" + w.Output));
+            throw new TimeoutException(ex.Message + others + "\n--- redis-server ---\n" + _server.Log, ex);
         }
     }
 

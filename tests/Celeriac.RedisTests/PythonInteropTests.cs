@@ -13,7 +13,7 @@ namespace Celeriac.RedisTests;
 /// worker runs (Python's AsyncResult.get() reads our results, so we must PUBLISH), and a Celeriac client whose tasks a
 /// Python worker runs (we read Python's results, failures included). Broker in db 0, results in db 1, as Celery users do.
 /// </summary>
-public sealed class PythonInteropTests : IClassFixture<RedisServer>
+public sealed class PythonInteropTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(90);
     private readonly RedisServer _server;
@@ -21,8 +21,12 @@ public sealed class PythonInteropTests : IClassFixture<RedisServer>
     public PythonInteropTests(RedisServer server)
     {
         _server = server;
-        server.FlushAll();
     }
+
+    /// <summary>Empties the server (asynchronously: a blocked thread-pool thread starves StackExchange.Redis's reads).</summary>
+    public Task InitializeAsync() => _server.FlushAllAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task A_python_client_gets_the_results_of_tasks_a_celeriac_worker_runs()

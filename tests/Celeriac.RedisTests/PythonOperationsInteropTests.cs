@@ -16,7 +16,7 @@ namespace Celeriac.RedisTests;
 /// <c>State</c>, mingle) against a Celeriac worker, and Celeriac's CLI (<c>inspect</c>, <c>status</c>, <c>events</c>),
 /// run in-process, against a real Python worker, its output compared with what Python's CLI prints for the same worker.
 /// </summary>
-public sealed partial class PythonOperationsInteropTests : IClassFixture<RedisServer>
+public sealed partial class PythonOperationsInteropTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(90);
     private readonly RedisServer _server;
@@ -24,8 +24,12 @@ public sealed partial class PythonOperationsInteropTests : IClassFixture<RedisSe
     public PythonOperationsInteropTests(RedisServer server)
     {
         _server = server;
-        server.FlushAll();
     }
+
+    /// <summary>Empties the server (asynchronously: a blocked thread-pool thread starves StackExchange.Redis's reads).</summary>
+    public Task InitializeAsync() => _server.FlushAllAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Pythons_celery_status_lists_a_celeriac_worker_exactly_as_celeriacs_status_does()
@@ -157,7 +161,7 @@ public sealed partial class PythonOperationsInteropTests : IClassFixture<RedisSe
         await using var csharp = await csharpApp.StartWorkerAsync(csharpApp.Options.Worker with { Concurrency = 1, Queues = ["mingle-cs"], Hostname = "csharp@mingle" });
         var fromCeleriac = Guid.NewGuid().ToString();
         await csharpApp.RevokeAsync(fromCeleriac);
-        for (var i = 0; i < 200 && !(await csharpApp.Control.InspectAsync("revoked", destination: ["csharp@mingle"]))["csharp@mingle"]!.AsArray().Any(n => n!.GetValue<string>() == fromCeleriac); i++)
+        for (var i = 0; i < 200 && !(await csharpApp.Control.InspectAsync("revoked", destination: ["csharp@mingle"], timeout: ProcessTimeout))["csharp@mingle"]!.AsArray().Any(n => n!.GetValue<string>() == fromCeleriac); i++)
         {
             await Task.Delay(50);
         }

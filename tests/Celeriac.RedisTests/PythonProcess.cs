@@ -102,10 +102,18 @@ public sealed class PythonProcess : IAsyncDisposable
         return false;
     }
 
-    /// <summary>Waits for the process to exit and returns its exit code.</summary>
+    /// <summary>Waits for the process to exit and returns its exit code; on timeout, the exception carries its output so far.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
-        await _exited.Task.WaitAsync(timeout);
+        try
+        {
+            await _exited.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{_process.StartInfo.FileName} {string.Join(' ', _process.StartInfo.ArgumentList)} did not exit within {timeout}; its output:\n{Output}", ex);
+        }
+
         await _process.WaitForExitAsync();
         return _process.ExitCode;
     }

@@ -12,7 +12,7 @@ namespace Celeriac.RedisTests;
 /// moved byte for byte to <c>_celeriac.dead.&lt;queue&gt;</c>, a FAILURE is stored when its task id could be read,
 /// nothing stays in <c>unacked</c>, and the worker goes on running the good tasks. The dead list requeues with LMOVE.
 /// </summary>
-public sealed class RedisBadInputTests : IClassFixture<RedisServer>
+public sealed class RedisBadInputTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private const string Queue = "dirty";
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
@@ -21,8 +21,12 @@ public sealed class RedisBadInputTests : IClassFixture<RedisServer>
     public RedisBadInputTests(RedisServer server)
     {
         _server = server;
-        server.FlushAll();
     }
+
+    /// <summary>Empties the server (asynchronously: a blocked thread-pool thread starves StackExchange.Redis's reads).</summary>
+    public Task InitializeAsync() => _server.FlushAllAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     public static TheoryData<string> Cases() => ["garbage-json", "not-an-object", "invalid-utf8", "bad-base64", "no-task", "unknown-content-type", "pickle", "unknown-task"];
 

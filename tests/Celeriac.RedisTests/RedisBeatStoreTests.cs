@@ -6,15 +6,19 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Celeriac.RedisTests;
 
 /// <summary>The Redis beat store on a real redis-server: one lease holder, growing fencing tokens, fenced writes.</summary>
-public sealed class RedisBeatStoreTests : IClassFixture<RedisServer>
+public sealed class RedisBeatStoreTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private readonly RedisServer _server;
 
     public RedisBeatStoreTests(RedisServer server)
     {
         _server = server;
-        server.FlushAll();
     }
+
+    /// <summary>Empties the server (asynchronously: a blocked thread-pool thread starves StackExchange.Redis's reads).</summary>
+    public Task InitializeAsync() => _server.FlushAllAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Only_one_holder_gets_the_lease_and_each_acquisition_draws_a_larger_fencing_token()

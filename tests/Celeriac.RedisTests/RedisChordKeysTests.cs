@@ -13,15 +13,19 @@ namespace Celeriac.RedisTests;
 /// <c>chord(group(add.s(i, i) for i in range(3)), xsum.s())</c> shows it (Fixtures/13-chord.keys.json), the <c>.j</c>
 /// entries as Python's join reads them, every key with a TTL, all deleted by the join.
 /// </summary>
-public sealed class RedisChordKeysTests : IClassFixture<RedisServer>
+public sealed class RedisChordKeysTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private readonly RedisServer _server;
 
     public RedisChordKeysTests(RedisServer server)
     {
         _server = server;
-        server.FlushAll();
     }
+
+    /// <summary>Empties the server (asynchronously: a blocked thread-pool thread starves StackExchange.Redis's reads).</summary>
+    public Task InitializeAsync() => _server.FlushAllAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task The_chord_size_key_is_the_one_python_writes()

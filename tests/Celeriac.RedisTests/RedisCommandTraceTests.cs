@@ -12,15 +12,19 @@ namespace Celeriac.RedisTests;
 /// and values; where Celeriac departs (a pop script while queues are busy, batched acks, a one-step result write) the
 /// records it leaves are kombu's and Celery's (docs/wire-compat.md).
 /// </summary>
-public sealed class RedisCommandTraceTests : IClassFixture<RedisServer>
+public sealed class RedisCommandTraceTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private readonly RedisServer _server;
 
     public RedisCommandTraceTests(RedisServer server)
     {
         _server = server;
-        server.FlushAll();
     }
+
+    /// <summary>Empties the server (asynchronously: a blocked thread-pool thread starves StackExchange.Redis's reads).</summary>
+    public Task InitializeAsync() => _server.FlushAllAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Publish_consume_ack_and_result_store_issue_kombus_and_celerys_commands()

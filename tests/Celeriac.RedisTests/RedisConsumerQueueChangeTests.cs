@@ -13,8 +13,10 @@ public sealed class RedisConsumerQueueChangeTests : ConsumerQueueChangeConforman
     public RedisConsumerQueueChangeTests(RedisServer server)
     {
         _server = server;
-        server.FlushAll();
     }
+
+    /// <summary>Empties the server (asynchronously: a blocked thread-pool thread starves StackExchange.Redis's reads).</summary>
+    public override Task InitializeAsync() => _server.FlushAllAsync();
 
     protected override ITransport OpenTransport(IReadOnlyDictionary<string, string> options, TimeProvider timeProvider) =>
         new RedisTransport(new TransportContext(BrokerUrl.Parse(_server.Url(0)), options, timeProvider, NullLoggerFactory.Instance));

@@ -6,15 +6,19 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Celeriac.RedisTests;
 
 /// <summary>The broker goes away and comes back: consumers and waiters carry on once it is back.</summary>
-public sealed class RedisOutageTests : IClassFixture<RedisServer>
+public sealed class RedisOutageTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private readonly RedisServer _server;
 
     public RedisOutageTests(RedisServer server)
     {
         _server = server;
-        server.FlushAll();
     }
+
+    /// <summary>Empties the server (asynchronously: a blocked thread-pool thread starves StackExchange.Redis's reads).</summary>
+    public Task InitializeAsync() => _server.FlushAllAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task A_consumer_keeps_consuming_after_the_server_restarts()

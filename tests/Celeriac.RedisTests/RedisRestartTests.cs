@@ -10,7 +10,7 @@ namespace Celeriac.RedisTests;
 /// AOF on; mid-run the server is SIGKILLed by PID and started again on the same port. The worker reconnects by
 /// itself, and every task runs exactly once with its result stored.
 /// </summary>
-public sealed class RedisRestartTests : IClassFixture<AofRedisServer>
+public sealed class RedisRestartTests : IClassFixture<AofRedisServer>, IAsyncLifetime
 {
     private const int Tasks = 3000;
     private readonly AofRedisServer _server;
@@ -18,8 +18,12 @@ public sealed class RedisRestartTests : IClassFixture<AofRedisServer>
     public RedisRestartTests(AofRedisServer server)
     {
         _server = server;
-        server.FlushAll();
     }
+
+    /// <summary>Empties the server (asynchronously: a blocked thread-pool thread starves StackExchange.Redis's reads).</summary>
+    public Task InitializeAsync() => _server.FlushAllAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task A_worker_finishes_every_task_exactly_once_when_redis_is_killed_and_restarted_mid_run()

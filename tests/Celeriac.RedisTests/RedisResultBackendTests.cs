@@ -9,15 +9,19 @@ using StackExchange.Redis;
 namespace Celeriac.RedisTests;
 
 /// <summary>What the Redis result backend writes (Celery §5): the key, its TTL, and the same JSON published on the key's channel.</summary>
-public sealed class RedisResultBackendTests : IClassFixture<RedisServer>
+public sealed class RedisResultBackendTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private readonly RedisServer _server;
 
     public RedisResultBackendTests(RedisServer server)
     {
         _server = server;
-        server.FlushAll();
     }
+
+    /// <summary>Empties the server (asynchronously: a blocked thread-pool thread starves StackExchange.Redis's reads).</summary>
+    public Task InitializeAsync() => _server.FlushAllAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     private RedisResultBackend NewBackend() =>
         new(new ResultBackendContext(BrokerUrl.Parse(_server.Url(1)), TimeSpan.FromDays(1), TimeProvider.System, NullLoggerFactory.Instance));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using StackExchange.Redis;
 
 namespace Celeriac.RedisTests;
@@ -13,6 +14,7 @@ namespace Celeriac.RedisTests;
 public class RedisServer : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("celeriac-redis-").FullName;
+    private readonly StringBuilder _log = new();
     private Process? _process;
     private ConnectionMultiplexer? _admin;
 
@@ -76,11 +78,11 @@ public class RedisServer : IAsyncLifetime
             }
 
             _process = Process.Start(start) ?? throw new InvalidOperationException("could not start redis-server");
-            _process.OutputDataReceived += (_, _) => { };
-            _process.ErrorDataReceived += (_, _) => { };
+            _process.OutputDataReceived += (_, e) => Append(e.Data);
+            _process.ErrorDataReceived += (_, e) => Append(e.Data);
             _process.BeginOutputReadLine();
             _process.BeginErrorReadLine();
-            if (await WaitForPortAsync(TimeSpan.FromSeconds(10)))
+            if (await WaitForPortAsync(TimeSpan.FromSeconds(10)) && await IsOursAsync())
             {
                 break;
             }
@@ -95,8 +97,32 @@ public class RedisServer : IAsyncLifetime
         _admin ??= await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},allowAdmin=true");
     }
 
-    /// <summary>Empties every database: each test starts on an empty server (tests of a class run one at a time).</summary>
-    public void FlushAll() => Admin.GetServer("127.0.0.1", Port).FlushAllDatabases();
+    /// <summary>
+    /// Empties every database: each test starts on an empty server (tests of a class run one at a time). Asynchronous:
+    /// a test-class constructor that blocks on it holds a thread-pool thread, and StackExchange.Redis needs one to read
+    /// the reply. Fails with the server's log when the server is gone.
+    /// </summary>
+    public async Task FlushAllAsync()
+    {
+        if (_process is not { HasExited: false })
+        {
+            throw new InvalidOperationException($"redis-server on port {Port} is not running (exit code {(_process?.HasExited == true ? _process.ExitCode : null)}); its log:\n{Log}");
+        }
+
+        await Admin.GetServer("127.0.0.1", Port).FlushAllDatabasesAsync();
+    }
+
+    /// <summary>What the server printed (its log goes to stdout).</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
 
     public virtual async Task DisposeAsync()
     {
@@ -136,6 +162,39 @@ public class RedisServer : IAsyncLifetime
 
         _process.Dispose();
         _process = null;
+    }
+
+    /// <summary>
+    /// Whether the server answering on <see cref="Port"/> is the process we started. The free port is only free when it
+    /// is picked: another redis-server (another test class, another run on this machine) may have taken it first, and
+    /// ours then exits on "Address already in use" while theirs answers our PING.
+    /// </summary>
+    private async Task<bool> IsOursAsync()
+    {
+        try
+        {
+            await using var probe = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},allowAdmin=true");
+            var info = await probe.GetServer("127.0.0.1", Port).InfoAsync("server");
+            var pid = info.SelectMany(g => g).FirstOrDefault(p => p.Key == "process_id").Value;
+            return pid == _process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (RedisConnectionException)
+        {
+            return false;
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
     }
 
     private async Task<bool> WaitForPortAsync(TimeSpan timeout)

@@ -18,16 +18,16 @@ public sealed class ConsumerControlTests
         Assert.Equal(3, await (await add.DelayAsync(1, 2)).GetAsync(TestApp.Timeout));
         Assert.Equal(1, await app.Transport.GetQueueLengthAsync("extra"));
 
-        var added = await app.Control.AddConsumerAsync("extra", destination: [node]);
+        var added = await app.Control.AddConsumerAsync("extra", destination: [node], timeout: TestApp.Timeout);
 
         Assert.Equal("add consumer extra", added[node]!["ok"]!.GetValue<string>());
         Assert.Equal(2, await early.GetAsync(TestApp.Timeout));
         Assert.Equal(["celery", "extra"], worker.Queues);
-        var queues = (await app.Control.InspectAsync("active_queues", destination: [node]))[node]!.AsArray();
+        var queues = (await app.Control.InspectAsync("active_queues", destination: [node], timeout: TestApp.Timeout))[node]!.AsArray();
         Assert.Equal(["celery", "extra"], queues.Select(q => q!["name"]!.GetValue<string>()));
         Assert.Equal(("extra", "direct", "extra"), (queues[1]!["exchange"]!["name"]!.GetValue<string>(), queues[1]!["exchange"]!["type"]!.GetValue<string>(), queues[1]!["routing_key"]!.GetValue<string>()));
 
-        var cancelled = await app.Control.CancelConsumerAsync("extra", destination: [node]);
+        var cancelled = await app.Control.CancelConsumerAsync("extra", destination: [node], timeout: TestApp.Timeout);
 
         Assert.Equal("no longer consuming from extra", cancelled[node]!["ok"]!.GetValue<string>());
         Assert.Equal(["celery"], worker.Queues);
@@ -35,7 +35,7 @@ public sealed class ConsumerControlTests
         Assert.Equal(5, await (await add.DelayAsync(2, 3)).GetAsync(TestApp.Timeout));
         Assert.Equal(1, await app.Transport.GetQueueLengthAsync("extra"));
         Assert.Equal("PENDING", await late.GetStateAsync());
-        Assert.Equal(["celery"], (await app.Control.InspectAsync("active_queues", destination: [node]))[node]!.AsArray().Select(q => q!["name"]!.GetValue<string>()));
+        Assert.Equal(["celery"], (await app.Control.InspectAsync("active_queues", destination: [node], timeout: TestApp.Timeout))[node]!.AsArray().Select(q => q!["name"]!.GetValue<string>()));
     }
 
     [Fact]
@@ -46,14 +46,14 @@ public sealed class ConsumerControlTests
         await using var worker = await app.StartWorkerAsync();
         var node = worker.Hostname;
 
-        var reply = await app.Control.AddConsumerAsync("images", exchange: "media", exchangeType: "topic", routingKey: "media.#", destination: [node]);
+        var reply = await app.Control.AddConsumerAsync("images", exchange: "media", exchangeType: "topic", routingKey: "media.#", destination: [node], timeout: TestApp.Timeout);
         Assert.Equal("add consumer images", reply[node]!["ok"]!.GetValue<string>());
         var result = await add.ApplyAsync([20, 22], options: new ApplyOptions { Exchange = "media", RoutingKey = "media.png" });
         Assert.Equal(42, await result.GetAsync(TestApp.Timeout));
-        var images = (await app.Control.InspectAsync("active_queues", destination: [node]))[node]!.AsArray().Single(q => q!["name"]!.GetValue<string>() == "images")!;
+        var images = (await app.Control.InspectAsync("active_queues", destination: [node], timeout: TestApp.Timeout))[node]!.AsArray().Single(q => q!["name"]!.GetValue<string>() == "images")!;
         Assert.Equal(("media", "topic", "media.#"), (images["exchange"]!["name"]!.GetValue<string>(), images["exchange"]!["type"]!.GetValue<string>(), images["routing_key"]!.GetValue<string>()));
 
-        var bad = await app.Control.AddConsumerAsync("odd", exchangeType: "headers", destination: [node]);
+        var bad = await app.Control.AddConsumerAsync("odd", exchangeType: "headers", destination: [node], timeout: TestApp.Timeout);
         Assert.Contains("unknown exchange type 'headers'", bad[node]!["error"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.DoesNotContain("odd", worker.Queues);
     }
@@ -67,9 +67,9 @@ public sealed class ConsumerControlTests
         await using var worker = await app.StartWorkerAsync();
         var node = worker.Hostname;
 
-        Assert.Equal(["tasks.add", "tasks.limited [rate_limit=10/m]"], Names(await app.Control.InspectAsync("registered", destination: [node]), node));
-        await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "tasks.add", ["rate_limit"] = "5/s" }, [node]);
-        Assert.Equal(["tasks.add [rate_limit=5/s]", "tasks.limited [rate_limit=10/m]"], Names(await app.Control.InspectAsync("registered", destination: [node]), node));
+        Assert.Equal(["tasks.add", "tasks.limited [rate_limit=10/m]"], Names(await app.Control.InspectAsync("registered", destination: [node], timeout: TestApp.Timeout), node));
+        await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "tasks.add", ["rate_limit"] = "5/s" }, [node], TestApp.Timeout);
+        Assert.Equal(["tasks.add [rate_limit=5/s]", "tasks.limited [rate_limit=10/m]"], Names(await app.Control.InspectAsync("registered", destination: [node], timeout: TestApp.Timeout), node));
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class ConsumerControlTests
 
         // What a Python worker's mingle sends: its LimitedSet data, {id: [time.monotonic(), id]}.
         var hello = new JsonObject { ["from_node"] = "py@elsewhere", ["revoked"] = new JsonObject { ["theirs"] = new JsonArray(monotonic - 60, "theirs") } };
-        var reply = (await app.Control.InspectAsync("hello", hello, [node]))[node]!.AsObject();
+        var reply = (await app.Control.InspectAsync("hello", hello, [node], TestApp.Timeout))[node]!.AsObject();
 
         Assert.True(app.Revocations.Contains("theirs"));
         var revokedAt = app.Revocations.Snapshot()["theirs"];
@@ -93,7 +93,7 @@ public sealed class ConsumerControlTests
         Assert.InRange(mine[0]!.GetValue<double>(), monotonic - 5, monotonic + 5);
         Assert.True(reply["clock"]!.GetValue<long>() > 0);
 
-        var own = await app.Control.InspectAsync("hello", new JsonObject { ["from_node"] = node, ["revoked"] = new JsonObject() }, [node]);
+        var own = await app.Control.InspectAsync("hello", new JsonObject { ["from_node"] = node, ["revoked"] = new JsonObject() }, [node], TestApp.Timeout);
         Assert.Null(own[node]);
     }
 

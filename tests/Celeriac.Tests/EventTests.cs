@@ -10,7 +10,7 @@ public sealed class EventTests
     [Fact]
     public async Task A_worker_announces_itself_beats_every_two_seconds_and_says_goodbye()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+        var time = new TestClock();
         await using var app = TestApp.Create(time: time);
         await using var receiver = new EventReceiver(app, "worker.#");
         await receiver.StartAsync();
@@ -24,6 +24,7 @@ public sealed class EventTests
         Assert.Equal(2.0, online["freq"]!.GetValue<double>());
         Assert.Equal(WireTimeOf(time), online["timestamp"]!.GetValue<double>());
 
+        await time.WaitForTimerAsync("WorkerEvents", TimeSpan.FromSeconds(2));
         time.Advance(TimeSpan.FromSeconds(2));
         var beat = await events.NextAsync();
         Assert.Equal("worker-heartbeat", beat["type"]!.GetValue<string>());

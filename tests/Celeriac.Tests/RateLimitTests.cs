@@ -25,7 +25,7 @@ public sealed class RateLimitTests
     [Fact]
     public async Task A_limited_task_type_starts_at_its_rate_while_other_types_run_freely()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+        var time = new TestClock();
         await using var app = TestApp.Create(time: time);
         var starts = new List<DateTimeOffset>();
         var limited = app.Task<int>("tasks.limited", (int n) =>
@@ -44,10 +44,12 @@ public sealed class RateLimitTests
         await TestApp.WaitUntilAsync(() => starts.Count == 1 && worker.State.ReservedIds.Count == 2, "the first to run and two to wait");
         Assert.Equal(7, await (await free.DelayAsync(7)).GetAsync(TestApp.Timeout));
 
+        await time.WaitForTimerAsync("RateLimiter", TimeSpan.FromSeconds(6));
         time.Advance(TimeSpan.FromSeconds(5.9));
         Assert.Single(starts);
         time.Advance(TimeSpan.FromSeconds(0.1));
         await TestApp.WaitUntilAsync(() => starts.Count == 2, "the second start");
+        await time.WaitForTimerAsync("RateLimiter", TimeSpan.FromSeconds(6));
         time.Advance(TimeSpan.FromSeconds(6));
         await TestApp.WaitUntilAsync(() => starts.Count == 3, "the third start");
         Assert.Equal([6.0, 6.0], starts.Zip(starts.Skip(1), (a, b) => (b - a).TotalSeconds));
@@ -68,15 +70,15 @@ public sealed class RateLimitTests
         Assert.Equal(1, await first.GetAsync(TestApp.Timeout));
         await TestApp.WaitUntilAsync(() => worker.State.ReservedIds.Contains(second.Id), "the second to wait for its token");
 
-        var reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "tasks.work", ["rate_limit"] = "0" }, [node]);
+        var reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "tasks.work", ["rate_limit"] = "0" }, [node], TestApp.Timeout);
         Assert.Equal("rate limit disabled successfully", reply[node]!["ok"]!.GetValue<string>());
         Assert.Equal(2, await second.GetAsync(TestApp.Timeout));
 
-        reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "tasks.work", ["rate_limit"] = "5/m" }, [node]);
+        reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "tasks.work", ["rate_limit"] = "5/m" }, [node], TestApp.Timeout);
         Assert.Equal("new rate limit set successfully", reply[node]!["ok"]!.GetValue<string>());
-        reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "tasks.work", ["rate_limit"] = "fast" }, [node]);
+        reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "tasks.work", ["rate_limit"] = "fast" }, [node], TestApp.Timeout);
         Assert.StartsWith("Invalid rate limit string", reply[node]!["error"]!.GetValue<string>(), StringComparison.Ordinal);
-        reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "nope", ["rate_limit"] = "1/s" }, [node]);
+        reply = await app.Control.InspectAsync("rate_limit", new JsonObject { ["task_name"] = "nope", ["rate_limit"] = "1/s" }, [node], TestApp.Timeout);
         Assert.Equal("unknown task", reply[node]!["error"]!.GetValue<string>());
     }
 

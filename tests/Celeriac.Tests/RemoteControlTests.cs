@@ -23,30 +23,30 @@ public sealed class RemoteControlTests
         await TestApp.WaitUntilAsync(() => worker.State.ActiveIds.Contains(running.Id) && worker.State.ScheduledIds.Contains(later.Id), "one running, one scheduled");
 
         var node = worker.Hostname;
-        var registered = (await app.Control.InspectAsync("registered", destination: [node]))[node]!.AsArray();
+        var registered = (await app.Control.InspectAsync("registered", destination: [node], timeout: TestApp.Timeout))[node]!.AsArray();
         Assert.Equal(["tasks.add", "tasks.slow"], registered.Select(n => n!.GetValue<string>()));
 
-        var active = (await app.Control.InspectAsync("active", destination: [node]))[node]!.AsArray().Single()!.AsObject();
+        var active = (await app.Control.InspectAsync("active", destination: [node], timeout: TestApp.Timeout))[node]!.AsArray().Single()!.AsObject();
         Assert.Equal(["id", "name", "args", "kwargs", "type", "hostname", "time_start", "acknowledged", "delivery_info", "worker_pid"], active.Select(p => p.Key));
         Assert.Equal((running.Id, true, Environment.ProcessId), (active["id"]!.GetValue<string>(), active["acknowledged"]!.GetValue<bool>(), active["worker_pid"]!.GetValue<int>()));
 
-        var scheduled = (await app.Control.InspectAsync("scheduled", destination: [node]))[node]!.AsArray().Single()!.AsObject();
+        var scheduled = (await app.Control.InspectAsync("scheduled", destination: [node], timeout: TestApp.Timeout))[node]!.AsArray().Single()!.AsObject();
         Assert.Equal(later.Id, scheduled["request"]!["id"]!.GetValue<string>());
         Assert.True(WireTime.TryParse(scheduled["eta"]!.GetValue<string>(), out _));
 
-        var query = (await app.Control.InspectAsync("query_task", new JsonObject { ["ids"] = new JsonArray(running.Id, later.Id, "nope") }, [node]))[node]!.AsObject();
+        var query = (await app.Control.InspectAsync("query_task", new JsonObject { ["ids"] = new JsonArray(running.Id, later.Id, "nope") }, [node], TestApp.Timeout))[node]!.AsObject();
         Assert.Equal("active", query[running.Id]![0]!.GetValue<string>());
         Assert.Equal("scheduled", query[later.Id]![0]!.GetValue<string>());
         Assert.False(query.ContainsKey("nope"));
 
-        var stats = (await app.Control.InspectAsync("stats", destination: [node]))[node]!.AsObject();
+        var stats = (await app.Control.InspectAsync("stats", destination: [node], timeout: TestApp.Timeout))[node]!.AsObject();
         Assert.Equal(2, stats["pool"]!["max-concurrency"]!.GetValue<int>());
         Assert.Equal((2 * 4) + 1, stats["prefetch_count"]!.GetValue<int>());
         Assert.Equal("memory", stats["broker"]!["transport"]!.GetValue<string>());
         Assert.IsType<string>(stats["clock"]!.GetValue<string>());
 
-        Assert.True((await app.Control.InspectAsync("clock", destination: [node]))[node]!["clock"]!.GetValue<long>() > 0);
-        Assert.Equal("memory://", ((await app.Control.InspectAsync("conf", destination: [node]))[node]!["broker_url"]!.GetValue<string>())[..9]);
+        Assert.True((await app.Control.InspectAsync("clock", destination: [node], timeout: TestApp.Timeout))[node]!["clock"]!.GetValue<long>() > 0);
+        Assert.Equal("memory://", ((await app.Control.InspectAsync("conf", destination: [node], timeout: TestApp.Timeout))[node]!["broker_url"]!.GetValue<string>())[..9]);
         gate.SetResult();
     }
 
@@ -75,7 +75,7 @@ public sealed class RemoteControlTests
         var error = await Assert.ThrowsAsync<TaskFailedException>(async () => await running.GetAsync(TestApp.Timeout));
         Assert.Equal("terminated", error.ExcMessage);
         await TestApp.WaitUntilAsync(() => app.Revocations.Contains(waiting.Id), "the revoke to arrive");
-        var revoked = (await client.Control.InspectAsync("revoked", destination: [worker.Hostname]))[worker.Hostname]!.AsArray().Select(n => n!.GetValue<string>());
+        var revoked = (await client.Control.InspectAsync("revoked", destination: [worker.Hostname], timeout: TestApp.Timeout))[worker.Hostname]!.AsArray().Select(n => n!.GetValue<string>());
         Assert.Contains(waiting.Id, revoked);
     }
 
@@ -87,17 +87,17 @@ public sealed class RemoteControlTests
         var worker = await app.StartWorkerAsync(concurrency: 2);
         var node = worker.Hostname;
 
-        Assert.Equal("task events enabled", (await app.Control.InspectAsync("enable_events", destination: [node]))[node]!["ok"]!.GetValue<string>());
-        Assert.Equal("task events already enabled", (await app.Control.InspectAsync("enable_events", destination: [node]))[node]!["ok"]!.GetValue<string>());
-        Assert.Equal("task events disabled", (await app.Control.InspectAsync("disable_events", destination: [node]))[node]!["ok"]!.GetValue<string>());
+        Assert.Equal("task events enabled", (await app.Control.InspectAsync("enable_events", destination: [node], timeout: TestApp.Timeout))[node]!["ok"]!.GetValue<string>());
+        Assert.Equal("task events already enabled", (await app.Control.InspectAsync("enable_events", destination: [node], timeout: TestApp.Timeout))[node]!["ok"]!.GetValue<string>());
+        Assert.Equal("task events disabled", (await app.Control.InspectAsync("disable_events", destination: [node], timeout: TestApp.Timeout))[node]!["ok"]!.GetValue<string>());
 
-        Assert.Equal("pool will grow", (await app.Control.InspectAsync("pool_grow", new JsonObject { ["n"] = 2 }, [node]))[node]!["ok"]!.GetValue<string>());
+        Assert.Equal("pool will grow", (await app.Control.InspectAsync("pool_grow", new JsonObject { ["n"] = 2 }, [node], TestApp.Timeout))[node]!["ok"]!.GetValue<string>());
         Assert.Equal((4, 16), (worker.Concurrency, worker.PrefetchCount));
-        Assert.Equal("pool will shrink", (await app.Control.InspectAsync("pool_shrink", new JsonObject { ["n"] = 1 }, [node]))[node]!["ok"]!.GetValue<string>());
+        Assert.Equal("pool will shrink", (await app.Control.InspectAsync("pool_shrink", new JsonObject { ["n"] = 1 }, [node], TestApp.Timeout))[node]!["ok"]!.GetValue<string>());
         Assert.Equal((3, 12), (worker.Concurrency, worker.PrefetchCount));
 
-        Assert.Equal("time limits set successfully", (await app.Control.InspectAsync("time_limit", new JsonObject { ["task_name"] = "tasks.add", ["soft"] = 10, ["hard"] = 20 }, [node]))[node]!["ok"]!.GetValue<string>());
-        Assert.Equal("unknown task", (await app.Control.InspectAsync("time_limit", new JsonObject { ["task_name"] = "nope" }, [node]))[node]!["error"]!.GetValue<string>());
+        Assert.Equal("time limits set successfully", (await app.Control.InspectAsync("time_limit", new JsonObject { ["task_name"] = "tasks.add", ["soft"] = 10, ["hard"] = 20 }, [node], TestApp.Timeout))[node]!["ok"]!.GetValue<string>());
+        Assert.Equal("unknown task", (await app.Control.InspectAsync("time_limit", new JsonObject { ["task_name"] = "nope" }, [node], TestApp.Timeout))[node]!["error"]!.GetValue<string>());
 
         await app.Control.CastAsync("shutdown", destination: [node]);
         await worker.Completion.WaitAsync(TestApp.Timeout);
@@ -122,7 +122,7 @@ public sealed class RemoteControlTests
             {
                 first.Task("tasks.add", (int x, int y) => x + y);
                 await using var worker = await first.StartWorkerAsync();
-                var reply = await first.Control.InspectAsync("revoke", new JsonObject { ["task_id"] = new JsonArray(id) }, [worker.Hostname]);
+                var reply = await first.Control.InspectAsync("revoke", new JsonObject { ["task_id"] = new JsonArray(id) }, [worker.Hostname], TestApp.Timeout);
                 Assert.Equal($"tasks {id} flagged as revoked", reply[worker.Hostname]!["ok"]!.GetValue<string>());
             }
 

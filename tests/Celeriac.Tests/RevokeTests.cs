@@ -17,7 +17,7 @@ public sealed class RevokeTests
     [Fact]
     public async Task A_held_eta_task_revoked_while_waiting_is_discarded_when_due()
     {
-        var time = new FakeTimeProvider(Start);
+        var time = new TestClock(Start);
         await using var app = TestApp.Create(time: time);
         var runs = 0;
         var add = app.Task<int>("tasks.add", (int x, int y) => Interlocked.Increment(ref runs));
@@ -27,6 +27,7 @@ public sealed class RevokeTests
 
         await result.RevokeAsync();
         await TestApp.WaitUntilAsync(() => app.Revocations.Contains(result.Id), "the revoke to arrive");
+        await time.WaitForTimerAsync("Admission", TimeSpan.FromMinutes(5));
         time.Advance(TimeSpan.FromMinutes(5));
 
         var error = await Assert.ThrowsAsync<TaskFailedException>(async () => await result.GetAsync(TestApp.Timeout));

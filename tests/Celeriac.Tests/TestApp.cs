@@ -21,6 +21,10 @@ internal static class TestApp
     public static Task<WorkerHost> StartWorkerAsync(this CeleriacApp app, int concurrency = 4) =>
         app.StartWorkerAsync(app.Options.Worker with { Concurrency = concurrency });
 
+    /// <summary>
+    /// How long a test waits for something another thread does. Also the reply window of control calls sent to one
+    /// node: they return as soon as that node replies, and Celery's 1 s default window is too short on a loaded machine.
+    /// </summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     /// <summary>Waits for a condition that another thread makes true, polling briefly; fails after the timeout.</summary>

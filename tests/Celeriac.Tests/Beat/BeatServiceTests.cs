@@ -109,6 +109,7 @@ public sealed class BeatServiceTests
 
         for (var i = 1; i <= 3; i++)
         {
+            await t.Time.WaitForTimerAsync("BeatService", TimeSpan.FromSeconds(10));
             t.Time.Advance(TimeSpan.FromSeconds(5));
             await Task.Delay(50); // let a wrongly early send show up before asserting
             Assert.Equal(i - 1, await BeatTestApp.CountAsync(app, "q"));

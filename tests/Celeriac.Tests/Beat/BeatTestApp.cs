@@ -1,6 +1,5 @@
 using Celeriac.Canvas;
 using Celeriac.Schedules;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Celeriac.Tests.Beat;
 
@@ -9,13 +8,13 @@ internal sealed class BeatTestApp
 {
     public BeatTestApp(DateTimeOffset start, string timezone = "UTC")
     {
-        Time = new FakeTimeProvider(start);
+        Time = new TestClock(start);
         Broker = "beat" + Guid.NewGuid().ToString("N");
         Timezone = timezone;
         Store = new MemoryBeatStore(Time);
     }
 
-    public FakeTimeProvider Time { get; }
+    public TestClock Time { get; }
 
     public string Broker { get; }
 
