@@ -13,16 +13,17 @@ public sealed class AmqpConsumerQueueChangeTests : ConsumerQueueChangeConformanc
 {
     private string? _url;
 
+    // A vhost of its own per test, made before the test starts: asynchronously, so no pool thread blocks on it.
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        var node = await RabbitMqNode.SharedAsync();
+        _url = node.Url(await node.CreateVhostAsync());
+    }
+
     protected override ITransport OpenTransport(IReadOnlyDictionary<string, string> options, TimeProvider timeProvider)
     {
-        // OpenTransport is synchronous; the vhost is made on the first call of each test.
-        if (_url is null)
-        {
-            var node = RabbitMqNode.SharedAsync().GetAwaiter().GetResult();
-            _url = node.Url(node.CreateVhostAsync().GetAwaiter().GetResult());
-        }
-
-        return new AmqpTransport(new TransportContext(BrokerUrl.Parse(_url), options, timeProvider, NullLoggerFactory.Instance));
+        return new AmqpTransport(new TransportContext(BrokerUrl.Parse(_url!), options, timeProvider, NullLoggerFactory.Instance));
     }
 
     [Fact]

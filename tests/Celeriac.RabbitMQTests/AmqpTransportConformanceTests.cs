@@ -30,22 +30,21 @@ public sealed class AmqpTransportConformanceTests : TransportConformanceTests
     private string? _vhost;
     private RabbitMqNode? _node;
 
+    // One vhost per test, its queues declared before the test starts: asynchronously, so no pool thread blocks on it.
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _node = await RabbitMqNode.SharedAsync();
+        _vhost = await _node.CreateVhostAsync();
+        await using var setup = Create(new Dictionary<string, string>(), TimeProvider.System);
+        foreach (var queue in SuiteQueues)
+        {
+            await setup.DeclareQueueAsync(new QueueDeclaration(queue) { MaxPriority = queue == "conformance" ? 10 : null });
+        }
+    }
+
     protected override ITransport OpenTransport(IReadOnlyDictionary<string, string> options, TimeProvider timeProvider)
     {
-        // One vhost per test, created (and its queues declared) on first use; OpenTransport is synchronous.
-        if (_vhost is null)
-        {
-            _node = RabbitMqNode.SharedAsync().GetAwaiter().GetResult();
-            _vhost = _node.CreateVhostAsync().GetAwaiter().GetResult();
-            var setup = Create(options, timeProvider);
-            foreach (var queue in SuiteQueues)
-            {
-                setup.DeclareQueueAsync(new QueueDeclaration(queue) { MaxPriority = queue == "conformance" ? 10 : null }).AsTask().GetAwaiter().GetResult();
-            }
-
-            setup.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
-
         return Create(options, timeProvider);
     }
 
