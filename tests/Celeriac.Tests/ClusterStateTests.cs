@@ -46,6 +46,19 @@ public sealed class ClusterStateTests
     }
 
     [Fact]
+    public void A_custom_task_event_is_a_custom_state_ranked_as_celery_ranks_it()
+    {
+        // Celery's State: task-progress is the state PROGRESS, which outranks STARTED and yields to SUCCESS.
+        var state = new ClusterState(_time);
+        state.Apply(Event("task-started", "w1", new JsonObject { ["uuid"] = "t1" }));
+        state.Apply(Event("task-progress", "w1", new JsonObject { ["uuid"] = "t1" }));
+        Assert.Equal("PROGRESS", state.Task("t1")!.State);
+        state.Apply(Event("task-succeeded", "w1", new JsonObject { ["uuid"] = "t1" }));
+        state.Apply(Event("task-progress", "w1", new JsonObject { ["uuid"] = "t1" }));
+        Assert.Equal(TaskStates.Success, state.Task("t1")!.State);
+    }
+
+    [Fact]
     public void The_oldest_tasks_are_forgotten_beyond_the_limit()
     {
         var state = new ClusterState(_time, maxTasks: 2);

@@ -24,7 +24,7 @@ internal static class TaskEventMerge
             FirstSeen = ts is { } first && (current is null || first < t.FirstSeen) ? first : t.FirstSeen,
         };
 
-        var state = StateOf(type);
+        var state = TaskEventRules.StateOf(type);
 
         // The event's own time field is always set, whatever the precedence.
         t = type switch
@@ -40,7 +40,7 @@ internal static class TaskEventMerge
             _ => t,
         };
 
-        var wins = state == TaskStates.Retry || t.State == TaskStates.Retry || TaskStates.Precedence(state) <= TaskStates.Precedence(t.State);
+        var wins = TaskEventRules.Supersedes(state, t.State);
         if (!wins && state == TaskStates.Received)
         {
             return t with
@@ -80,21 +80,6 @@ internal static class TaskEventMerge
             Clock = (long?)Num(e, "clock") ?? t.Clock,
         };
     }
-
-    /// <summary>The state an event type leads to; an unknown <c>task-xyz</c> is the custom state <c>XYZ</c>.</summary>
-    public static string StateOf(string type) => type switch
-    {
-        EventNames.TaskSent => TaskStates.Pending,
-        EventNames.TaskReceived => TaskStates.Received,
-        EventNames.TaskStarted => TaskStates.Started,
-        EventNames.TaskSucceeded => TaskStates.Success,
-        EventNames.TaskFailed => TaskStates.Failure,
-        EventNames.TaskRetried => TaskStates.Retry,
-        EventNames.TaskRevoked => TaskStates.Revoked,
-        EventNames.TaskRejected => TaskStates.Rejected,
-        _ when type.StartsWith("task-", StringComparison.Ordinal) => type["task-".Length..].ToUpperInvariant(),
-        _ => TaskStates.Pending,
-    };
 
     public static string? Str(JsonObject e, string key) => e[key] switch
     {

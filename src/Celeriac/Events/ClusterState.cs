@@ -111,23 +111,10 @@ public sealed class ClusterState
 
     private static TaskInfo Merge(TaskInfo t, string type, JsonObject e)
     {
-        var state = type switch
-        {
-            EventNames.TaskSent => TaskStates.Pending,
-            EventNames.TaskReceived => TaskStates.Received,
-            EventNames.TaskStarted => TaskStates.Started,
-            EventNames.TaskSucceeded => TaskStates.Success,
-            EventNames.TaskFailed => TaskStates.Failure,
-            EventNames.TaskRetried => TaskStates.Retry,
-            EventNames.TaskRevoked => TaskStates.Revoked,
-            EventNames.TaskRejected => TaskStates.Rejected,
-            _ => t.State,
-        };
+        var state = TaskEventRules.StateOf(type);
         var timeline = t.Timeline.Append((JsonObject)e.DeepClone()).ToList();
 
-        // An event older in precedence (e.g. received after succeeded) keeps the state; a received event then
-        // only fills in the request fields. RETRY on either side always applies.
-        var wins = state == TaskStates.Retry || t.State == TaskStates.Retry || TaskStates.Precedence(state) <= TaskStates.Precedence(t.State);
+        var wins = TaskEventRules.Supersedes(state, t.State);
         if (!wins && type == EventNames.TaskReceived)
         {
             return t with
