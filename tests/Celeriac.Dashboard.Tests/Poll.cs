@@ -5,11 +5,12 @@ internal static class Poll
 {
     public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? Cluster.Wait);
+        var limit = timeout ?? Cluster.Wait;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         T last = await probe();
         while (!done(last))
         {
-            if (DateTime.UtcNow > deadline)
+            if (waited.Elapsed > limit)
             {
                 throw new TimeoutException($"timed out waiting for {what}; last value: {last}");
             }

@@ -50,6 +50,7 @@ public sealed partial class BeatHighAvailabilityTests : IClassFixture<RedisServe
         Assert.True(await b.WaitForOutputAsync("beat: Standing by", Wait), b.Output);
 
         Assert.True(await WaitForSendsAsync(a, Interval, 6), a.Output);
+        // Local wall time on purpose: it is compared with the beat processes' log stamps, which are local time.
         var killedAt = DateTime.Now;
         await a.DisposeAsync(); // SIGKILL: no release, the lease must lapse
         Assert.True(await b.WaitForOutputAsync("beat: Acquired the schedule as leader", Wait), b.Output);

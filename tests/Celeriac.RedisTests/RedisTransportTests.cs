@@ -195,8 +195,8 @@ public sealed class RedisTransportTests : IClassFixture<RedisServer>, IAsyncLife
 
         // The restore releases kombu's mutex after it has pushed the message back, and the fetch loop may deliver that
         // message first: wait for the release (a mutex left behind would live for its 300 s expiry).
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (await Db.KeyExistsAsync("unacked_mutex") && DateTime.UtcNow < deadline)
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (await Db.KeyExistsAsync("unacked_mutex") && waited.Elapsed < TimeSpan.FromSeconds(30))
         {
             await Task.Delay(20);
         }

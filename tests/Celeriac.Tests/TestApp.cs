@@ -30,10 +30,10 @@ internal static class TestApp
     /// <summary>Waits for a condition that another thread makes true, polling briefly; fails after the timeout.</summary>
     public static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow + Timeout;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline)
+            if (waited.Elapsed > Timeout)
             {
                 throw new TimeoutException("timed out waiting for " + what);
             }

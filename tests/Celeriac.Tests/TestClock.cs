@@ -49,10 +49,10 @@ internal sealed class TestClock : FakeTimeProvider
     public async Task WaitForTimerAsync(string armedBy, TimeSpan dueIn)
     {
         var due = GetUtcNow() + dueIn;
-        var deadline = DateTime.UtcNow + TestApp.Timeout;
+        var waited = global::System.Diagnostics.Stopwatch.StartNew();
         while (!Pending().Any(t => t.ArmedBy == armedBy && (t.Due - due).Duration() <= Tolerance))
         {
-            if (DateTime.UtcNow > deadline)
+            if (waited.Elapsed > TestApp.Timeout)
             {
                 var pending = string.Join(", ", Pending().Select(t => $"{t.ArmedBy} at {t.Due:O}"));
                 throw new TimeoutException($"timed out waiting for {armedBy} to arm a timer due at {due:O}; armed: {pending}");
