@@ -27,7 +27,7 @@ public static class CeleriacConfiguration
         CelerySettings.ResultSerializer, CelerySettings.AcceptContent, CelerySettings.TaskAcksLate,
         CelerySettings.TaskRejectOnWorkerLost, CelerySettings.TaskTrackStarted, CelerySettings.TaskIgnoreResult,
         CelerySettings.TaskDefaultRetryDelay, CelerySettings.TaskMaxRetries, CelerySettings.TaskTimeLimit,
-        CelerySettings.TaskSoftTimeLimit, CelerySettings.TaskDefaultPriority, CelerySettings.TaskQueueMaxPriority, CelerySettings.TaskDefaultQueueType, CelerySettings.WorkerConcurrency,
+        CelerySettings.TaskSoftTimeLimit, CelerySettings.TaskDefaultPriority, CelerySettings.TaskQueueMaxPriority, CelerySettings.TaskDefaultQueueType, CelerySettings.TaskDefaultExchangeType, CelerySettings.BrokerNativeDelayedDeliveryQueueType, CelerySettings.WorkerConcurrency,
         CelerySettings.WorkerPrefetchMultiplier, CelerySettings.WorkerHostname, CelerySettings.WorkerQueues,
         CelerySettings.WorkerShutdownTimeout, CelerySettings.WorkerSendTaskEvents, CelerySettings.WorkerDisableRateLimits, CelerySettings.WorkerStateDb, CelerySettings.BeatSchedule,
         CelerySettings.TaskSendSentEvent,
@@ -62,6 +62,7 @@ public static class CeleriacConfiguration
             {
                 TransportOptions = r.Map(CelerySettings.BrokerTransportOptions) ?? o.Broker.TransportOptions,
                 ConnectionTimeout = r.Seconds(CelerySettings.BrokerConnectionTimeout) ?? o.Broker.ConnectionTimeout,
+                NativeDelayedDeliveryQueueType = r.String(CelerySettings.BrokerNativeDelayedDeliveryQueueType) ?? o.Broker.NativeDelayedDeliveryQueueType,
             },
             Result = o.Result with
             {
@@ -86,6 +87,7 @@ public static class CeleriacConfiguration
                 SendSentEvent = r.Bool(CelerySettings.TaskSendSentEvent) ?? o.Task.SendSentEvent,
                 QueueMaxPriority = r.Int(CelerySettings.TaskQueueMaxPriority) ?? o.Task.QueueMaxPriority,
                 DefaultQueueType = r.String(CelerySettings.TaskDefaultQueueType) ?? o.Task.DefaultQueueType,
+                DefaultExchangeType = r.String(CelerySettings.TaskDefaultExchangeType) ?? o.Task.DefaultExchangeType,
             },
             Worker = o.Worker with
             {

@@ -33,6 +33,8 @@ public static class CelerySettings
     public const string TaskDefaultPriority = "task_default_priority";
     public const string TaskQueueMaxPriority = "task_queue_max_priority";
     public const string TaskDefaultQueueType = "task_default_queue_type";
+    public const string TaskDefaultExchangeType = "task_default_exchange_type";
+    public const string BrokerNativeDelayedDeliveryQueueType = "broker_native_delayed_delivery_queue_type";
     public const string WorkerConcurrency = "worker_concurrency";
     public const string WorkerPrefetchMultiplier = "worker_prefetch_multiplier";
     public const string WorkerHostname = "worker_hostname";

@@ -10,6 +10,11 @@ internal static class AmqpLiterals
     public const string MessageTtl = "x-message-ttl";
     public const string Expires = "x-expires";
     public const string QueueType = "x-queue-type";
+    public const string Overflow = "x-overflow";
+    public const string RejectPublish = "reject-publish";
+    public const string DeadLetterExchange = "x-dead-letter-exchange";
+    public const string DeadLetterStrategy = "x-dead-letter-strategy";
+    public const string AtLeastOnce = "at-least-once";
 
     public const string Direct = "direct";
     public const string Topic = "topic";

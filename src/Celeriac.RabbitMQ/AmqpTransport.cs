@@ -23,6 +23,8 @@ public sealed partial class AmqpTransport : ITransport
 {
     private readonly ConcurrentDictionary<string, ExchangeDeclaration> _exchanges = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _queueTypes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _durableQueues = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _routedExchanges = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _connectGate = new(1, 1);
     private readonly AsyncPulse _recovered = new();
     private readonly ChannelSlot _admin;
@@ -90,6 +92,11 @@ public sealed partial class AmqpTransport : ITransport
         {
             _queueTypes[queue.Name] = type;
         }
+
+        if (queue.Durable && !queue.AutoDelete)
+        {
+            _durableQueues[queue.Name] = true;
+        }
     }
 
     /// <inheritdoc />
@@ -108,6 +115,10 @@ public sealed partial class AmqpTransport : ITransport
             $"bind queue '{queue}' to exchange '{exchange}' with routing key '{routingKey}'",
             (channel, ct) => channel.QueueBindAsync(queue, exchange, routingKey, null, noWait: false, ct),
             cancellationToken).ConfigureAwait(false);
+        if (_durableQueues.ContainsKey(queue))
+        {
+            _routedExchanges[exchange] = true;
+        }
     }
 
     /// <inheritdoc />
@@ -209,6 +220,7 @@ public sealed partial class AmqpTransport : ITransport
         }
 
         _queueTypes.TryRemove(queue, out _);
+        _durableQueues.TryRemove(queue, out _);
     }
 
     /// <inheritdoc />
@@ -425,12 +437,13 @@ public sealed partial class AmqpTransport : ITransport
     }
 
     /// <summary>
-    /// Mandatory where a lost message is a bug: the default exchange (tasks, rpc results) and durable direct
-    /// exchanges (task routing). Topic, fanout and transient exchanges (events, pidbox) are broadcasts nobody may hear.
-    /// An exchange not declared here is treated as direct.
+    /// Mandatory where a lost message is a bug: the default exchange (tasks, rpc results), durable direct exchanges
+    /// and any exchange this transport bound a durable queue to (task routing, the delay levels). Other topic, fanout
+    /// and transient exchanges (events, pidbox) are broadcasts nobody may hear. An exchange not declared here is
+    /// treated as direct.
     /// </summary>
     private bool IsMandatory(string exchange) =>
-        exchange.Length == 0 || !_exchanges.TryGetValue(exchange, out var e) || (e.Type == ExchangeType.Direct && e.Durable);
+        exchange.Length == 0 || _routedExchanges.ContainsKey(exchange) || !_exchanges.TryGetValue(exchange, out var e) || (e.Type == ExchangeType.Direct && e.Durable);
 
     private static string TypeName(ExchangeType type) => type switch
     {

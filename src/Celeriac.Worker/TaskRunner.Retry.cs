@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Celeriac.Protocol;
 using Celeriac.Routing;
 using Celeriac.Tasks;
+using Celeriac.Transport;
 
 namespace Celeriac.Worker;
 
@@ -53,10 +54,13 @@ internal sealed partial class TaskRunner
             Properties = request.Message.Properties with { Priority = request.Priority ?? 0 },
         };
 
-        // Same queue when it came through the default exchange, else the same exchange and routing key.
+        // Same queue when it came through the default exchange, else the same exchange and routing key; one that came
+        // through the delay levels goes back by the delivery exchange with the routing key it was first sent for.
         var target = request.Exchange.Length == 0
             ? new PublishTarget(request.RoutingKey, string.Empty, request.RoutingKey, null)
-            : new PublishTarget(request.Queue, request.Exchange, request.RoutingKey, null);
+            : NativeDelayedDelivery.TryGetRoutingKey(request.Exchange, request.RoutingKey, out var sentFor)
+                ? new PublishTarget(request.Queue, NativeDelayedDelivery.DeliveryExchange, sentFor, null)
+                : new PublishTarget(request.Queue, request.Exchange, request.RoutingKey, null);
         try
         {
             await _app.Producer.PublishAsync(message, target, CancellationToken.None).ConfigureAwait(false);

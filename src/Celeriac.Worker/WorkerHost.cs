@@ -118,11 +118,13 @@ public sealed class WorkerHost : IAsyncDisposable, Control.IWorkerControl
             }
 
             var transport = _app.Transport;
+            var exchangeType = _app.Options.Task.TaskExchangeType;
             foreach (var queue in Queues)
             {
-                await transport.DeclareExchangeAsync(new ExchangeDeclaration(queue), cancellationToken).ConfigureAwait(false);
+                await transport.DeclareExchangeAsync(new ExchangeDeclaration(queue, exchangeType), cancellationToken).ConfigureAwait(false);
                 await transport.DeclareQueueAsync(QueueDeclaration.ForTasks(queue, _app.Options.Task), cancellationToken).ConfigureAwait(false);
                 await transport.BindQueueAsync(queue, queue, queue, cancellationToken).ConfigureAwait(false);
+                await _app.Producer.Delayed.PrepareQueueAsync(queue, queue, exchangeType, queue, cancellationToken).ConfigureAwait(false);
             }
 
             var results = new ResultWriter(_app, Hostname, _logger);

@@ -20,6 +20,8 @@ public sealed class ConfigurationTests
     [InlineData("task_serializer", "\"pickle\"", "task_serializer: 'pickle' is not supported")]
     [InlineData("task_acks_late", "\"maybe\"", "task_acks_late: 'maybe' is not a boolean")]
     [InlineData("task_default_queue_type", "\"stream\"", "task_default_queue_type: 'stream' is not a queue type")]
+    [InlineData("task_default_exchange_type", "\"headers\"", "task_default_exchange_type: 'headers' is not an exchange type")]
+    [InlineData("broker_native_delayed_delivery_queue_type", "\"stream\"", "broker_native_delayed_delivery_queue_type: 'stream' is not a queue type")]
     [InlineData("task_queue_max_priority", "300", "task_queue_max_priority: must be from 1 to 255")]
     public async Task A_bad_value_exits_64_naming_the_key(string key, string json, string message)
     {
@@ -63,11 +65,13 @@ public sealed class ConfigurationTests
         var file = Path.GetTempFileName();
         File.WriteAllText(file, """
         {"Celeriac": {"broker_url": "amqp://guest:guest@127.0.0.1:5672//", "result_backend": "rpc://",
-          "task_queue_max_priority": 10, "task_default_queue_type": "quorum"}}
+          "task_queue_max_priority": 10, "task_default_queue_type": "quorum", "task_default_exchange_type": "topic",
+          "broker_native_delayed_delivery_queue_type": "classic"}}
         """);
         var app = CeleriacCli.CreateApp(["--config", file]);
 
         Assert.Equal((10, "quorum"), (app.Options.Task.QueueMaxPriority, app.Options.Task.DefaultQueueType));
+        Assert.Equal((Celeriac.Transport.ExchangeType.Topic, "classic"), (app.Options.Task.TaskExchangeType, app.Options.Broker.NativeDelayedDeliveryQueueType));
         Assert.Equal("amqp", app.BrokerOptionsUrl.Scheme);
         var declared = Celeriac.Transport.QueueDeclaration.ForTasks("celery", app.Options.Task);
         Assert.Equal(("quorum", null), (declared.QueueType, declared.MaxPriority));

@@ -9,7 +9,8 @@ namespace Celeriac.RabbitMQTests;
 /// <summary>
 /// The RabbitMQ node restarted under a running worker (a node of its own, so other classes are not disturbed): with
 /// acks_late no task is lost — the ones running when the node went are delivered again and run — and the worker
-/// resumes consuming by itself, without a restart, as do the client's publishes.
+/// resumes consuming by itself, without a restart, as do the client's publishes. An ETA task waiting in the native
+/// delay levels (quorum queues, at-least-once dead-lettering) outlives the restart too.
 /// </summary>
 public sealed class AmqpOutageTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
@@ -78,5 +79,28 @@ public sealed class AmqpOutageTests : IClassFixture<RedisServer>, IAsyncLifetime
         Assert.Equal(Total, runs.Count);
         Assert.All(Enumerable.Range(0, 4), n => Assert.True(runs[n] >= 2, $"task {n} was running at the restart and ran again"));
         Assert.Equal(0, await client.Transport.GetQueueLengthAsync(Queue));
+    }
+
+    [Fact]
+    public async Task An_eta_task_waiting_in_the_delay_levels_survives_a_node_restart_and_runs_when_due()
+    {
+        var url = _node.Url("/");
+        var options = new CeleriacOptions
+        {
+            BrokerUrl = url,
+            ResultBackend = _redis.Url(2),
+            Task = new TaskOptions { DefaultQueueType = TaskOptions.QuorumQueueType, DefaultExchangeType = "topic" },
+        };
+        await using var app = new CeleriacApp(options, new CeleriacServices().AddRabbitMQ().AddRedis());
+        app.Task<long>("outage.double", (long n) => n * 2);
+        await using var worker = await app.StartWorkerAsync(app.Options.Worker with { Concurrency = 1, Queues = ["delayed"] });
+        var sent = System.Diagnostics.Stopwatch.StartNew();
+        var result = await app.SendTaskAsync("outage.double", [21], options: new ApplyOptions { Queue = "delayed", Countdown = TimeSpan.FromSeconds(12.5) });
+        Assert.Equal(1, await app.Transport.GetQueueLengthAsync("celery_delayed_3"));
+
+        await _node.RestartAsync(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(42, await result.GetAsync<long>(TimeSpan.FromSeconds(90)));
+        Assert.True(sent.Elapsed >= TimeSpan.FromSeconds(12.4), $"ran {sent.Elapsed.TotalSeconds:F1} s after sending, before its ETA");
     }
 }

@@ -6,8 +6,9 @@ namespace Celeriac.Worker.Control;
 
 /// <summary>
 /// <c>add_consumer</c> and <c>cancel_consumer</c>: the worker starts or stops consuming a queue while it runs, under
-/// its one prefetch limit. A new queue is declared and bound first (its exchange named as the queue and direct unless
-/// given, its key the queue's name), as Celery's <c>select_add</c>; messages already fetched from a cancelled queue
+/// its one prefetch limit. A new queue is declared and bound first (its exchange named as the queue and of
+/// <c>task_default_exchange_type</c> unless given, its key the queue's name; bound to native delayed delivery when
+/// the app uses it), as Celery's <c>select_add</c>; messages already fetched from a cancelled queue
 /// still run. Replies are Celery's whether or not the queue was consumed before.
 /// Source: celery/worker/control.py (add_consumer, cancel_consumer), celery/worker/consumer/consumer.py (add_task_queue).
 /// </summary>
@@ -25,7 +26,7 @@ internal sealed partial class ConsumerCommands
     public async ValueTask<JsonNode?> AddAsync(JsonObject a)
     {
         var name = Text(a, "queue") ?? throw new ArgumentException("add_consumer needs a queue name");
-        var queue = new ConsumedQueue(name, Text(a, "exchange") ?? name, Text(a, "exchange_type") ?? "direct", Text(a, "routing_key") ?? name);
+        var queue = new ConsumedQueue(name, Text(a, "exchange") ?? name, Text(a, "exchange_type") ?? _worker.App.Options.Task.DefaultExchangeType, Text(a, "routing_key") ?? name);
         if (!_worker.ConsumedQueues.Contains(name))
         {
             var type = queue.ExchangeType switch
@@ -39,6 +40,7 @@ internal sealed partial class ConsumerCommands
             await transport.DeclareExchangeAsync(new ExchangeDeclaration(queue.Exchange, type)).ConfigureAwait(false);
             await transport.DeclareQueueAsync(QueueDeclaration.ForTasks(name, _worker.App.Options.Task)).ConfigureAwait(false);
             await transport.BindQueueAsync(name, queue.Exchange, queue.RoutingKey).ConfigureAwait(false);
+            await _worker.App.Producer.Delayed.PrepareQueueAsync(name, queue.Exchange, type, queue.RoutingKey, CancellationToken.None).ConfigureAwait(false);
             await _worker.Consumer.AddQueueAsync(name).ConfigureAwait(false);
             if (_worker.ConsumedQueues.TryAdd(queue))
             {

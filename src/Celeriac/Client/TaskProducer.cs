@@ -22,8 +22,12 @@ internal sealed class TaskProducer
     public TaskProducer(CeleriacApp app)
     {
         _app = app;
-        _router = new TaskRouter(app.Options.Task.Routes, app.Options.Task.DefaultQueue);
+        _router = new TaskRouter(app.Options.Task.Routes, app.Options.Task.DefaultQueue, app.Options.Task.TaskExchangeType);
+        Delayed = new DelayedDelivery(app);
     }
+
+    /// <summary>RabbitMQ's native delayed delivery for ETA tasks, when the app's queues take it.</summary>
+    public DelayedDelivery Delayed { get; }
 
     public TaskRouter Router => _router;
 
@@ -114,7 +118,10 @@ internal sealed class TaskProducer
 
         // Celery's backend.on_task_call: the rpc backend declares its reply queue before the task can finish.
         await _app.Backend.BeforePublishAsync(message.Headers.Id, cancellationToken).ConfigureAwait(false);
-        await transport.PublishAsync(TaskMessageCodec.Encode(message), target.Exchange, target.RoutingKey, cancellationToken).ConfigureAwait(false);
+        var (exchange, routingKey) = message.Headers.Eta is null
+            ? (target.Exchange, target.RoutingKey)
+            : await Delayed.RouteAsync(target, message.Headers.Eta, cancellationToken).ConfigureAwait(false);
+        await transport.PublishAsync(TaskMessageCodec.Encode(message), exchange, routingKey, cancellationToken).ConfigureAwait(false);
         if (_app.Options.Task.SendSentEvent)
         {
             await SentEventAsync(message, target, cancellationToken).ConfigureAwait(false);
@@ -159,7 +166,7 @@ internal sealed class TaskProducer
     private async Task DeclareAsync(ITransport transport, PublishTarget target, CancellationToken cancellationToken)
     {
         var exchange = target.Exchange.Length == 0 ? target.Queue : target.Exchange;
-        await transport.DeclareExchangeAsync(new ExchangeDeclaration(exchange), cancellationToken).ConfigureAwait(false);
+        await transport.DeclareExchangeAsync(new ExchangeDeclaration(exchange, _app.Options.Task.TaskExchangeType), cancellationToken).ConfigureAwait(false);
         await transport.DeclareQueueAsync(QueueDeclaration.ForTasks(target.Queue, _app.Options.Task), cancellationToken).ConfigureAwait(false);
         await transport.BindQueueAsync(target.Queue, exchange, target.Exchange.Length == 0 ? target.Queue : target.RoutingKey, cancellationToken).ConfigureAwait(false);
     }

@@ -11,13 +11,18 @@ public sealed class TaskRouter
 {
     private readonly (TaskRoute Route, Regex? Glob)[] _routes;
     private readonly string _defaultQueue;
+    private readonly Transport.ExchangeType _exchangeType;
 
     /// <summary>Creates the router.</summary>
-    public TaskRouter(IReadOnlyList<TaskRoute> routes, string defaultQueue)
+    /// <param name="routes"><c>task_routes</c>.</param>
+    /// <param name="defaultQueue"><c>task_default_queue</c>.</param>
+    /// <param name="exchangeType"><c>task_default_exchange_type</c>: the type of each queue's exchange.</param>
+    public TaskRouter(IReadOnlyList<TaskRoute> routes, string defaultQueue, Transport.ExchangeType exchangeType = Transport.ExchangeType.Direct)
     {
         ArgumentNullException.ThrowIfNull(routes);
         _routes = [.. routes.Select(r => (r, r.Pattern.Contains('*', StringComparison.Ordinal) ? GlobToRegex(r.Pattern) : null))];
         _defaultQueue = defaultQueue;
+        _exchangeType = exchangeType;
     }
 
     /// <summary>Checks that every route has a pattern and a queue.</summary>
@@ -60,10 +65,15 @@ public sealed class TaskRouter
         var rk = routingKey ?? route?.RoutingKey;
 
         // Celery: for a direct exchange, unless both exchange and routing key are explicit, publish to the
-        // default exchange with the queue name as routing key.
-        return ex is null || rk is null
+        // default exchange with the queue name as routing key; otherwise to the queue's exchange (named as the queue).
+        if (ex is not null && rk is not null)
+        {
+            return new PublishTarget(q, ex, rk, route?.Priority);
+        }
+
+        return _exchangeType == Transport.ExchangeType.Direct
             ? new PublishTarget(q, string.Empty, q, route?.Priority)
-            : new PublishTarget(q, ex, rk, route?.Priority);
+            : new PublishTarget(q, ex ?? q, rk ?? q, route?.Priority);
     }
 
     private static Regex GlobToRegex(string glob) =>
