@@ -104,6 +104,13 @@ internal sealed partial class TaskRunner
     {
         var extra = headers.Extra.DeepClone().AsObject();
         extra.Remove(WireNames.Redelivered);
+
+        // RabbitMQ's dead-letter history (the delay levels add it): the broker's, not the task's, as Celery leaves it.
+        foreach (var key in extra.Select(h => h.Key).Where(k => k.StartsWith("x-death", StringComparison.Ordinal) || k.StartsWith("x-first-death-", StringComparison.Ordinal) || k.StartsWith("x-last-death-", StringComparison.Ordinal)).ToList())
+        {
+            extra.Remove(key);
+        }
+
         return extra;
     }
 }

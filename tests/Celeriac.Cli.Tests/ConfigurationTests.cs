@@ -20,7 +20,8 @@ public sealed class ConfigurationTests
     [InlineData("task_serializer", "\"pickle\"", "task_serializer: 'pickle' is not supported")]
     [InlineData("task_acks_late", "\"maybe\"", "task_acks_late: 'maybe' is not a boolean")]
     [InlineData("task_default_queue_type", "\"stream\"", "task_default_queue_type: 'stream' is not a queue type")]
-    [InlineData("task_default_exchange_type", "\"headers\"", "task_default_exchange_type: 'headers' is not an exchange type")]
+    [InlineData("task_default_exchange_type", "\"headers\"", "task_default_exchange_type: 'headers' is not a task exchange type")]
+    [InlineData("task_default_exchange_type", "\"fanout\"", "task_default_exchange_type: 'fanout' is not a task exchange type")]
     [InlineData("broker_native_delayed_delivery_queue_type", "\"stream\"", "broker_native_delayed_delivery_queue_type: 'stream' is not a queue type")]
     [InlineData("task_queue_max_priority", "300", "task_queue_max_priority: must be from 1 to 255")]
     public async Task A_bad_value_exits_64_naming_the_key(string key, string json, string message)

@@ -68,18 +68,19 @@ public sealed class NativeDelayedDeliveryTests : IClassFixture<AmqpVhost>
     {
         var vhost = await _vhost.Node.CreateVhostAsync();
         await using var app = CreateApp(vhost, "topic");
-        var ran = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sent = new System.Diagnostics.Stopwatch();
+        var ran = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
         app.Task<int>("tasks.add", (int x, int y) =>
         {
-            ran.TrySetResult(DateTimeOffset.UtcNow);
+            ran.TrySetResult(sent.Elapsed);
             return x + y;
         });
         await using var worker = await app.StartWorkerAsync(app.Options.Worker with { Concurrency = 2, Queues = ["celery"] });
         var basePrefetch = worker.PrefetchCount;
 
-        // 6 s is 110 in binary: 4 s in level 2, 2 s in level 1, none in level 0.
-        var sent = DateTimeOffset.UtcNow;
-        var result = await app.SendTaskAsync("tasks.add", [2, 3], options: new ApplyOptions { Countdown = TimeSpan.FromSeconds(6.5) });
+        // 7.9 s is 7 whole seconds (111 in binary), or 6 (110) if the send is slow: 4 s in level 2, then 2 s in level 1.
+        sent.Start();
+        var result = await app.SendTaskAsync("tasks.add", [2, 3], options: new ApplyOptions { Countdown = TimeSpan.FromSeconds(7.9) });
 
         Assert.Equal(1, await app.Transport.GetQueueLengthAsync("celery_delayed_2"));
         Assert.Equal(0, await app.Transport.GetQueueLengthAsync("celery"));
@@ -89,9 +90,9 @@ public sealed class NativeDelayedDeliveryTests : IClassFixture<AmqpVhost>
         Assert.Equal(0, await app.Transport.GetQueueLengthAsync("celery_delayed_2"));
 
         Assert.Equal(5, await result.GetAsync<int>(Wait));
-        var runAt = await ran.Task;
-        Assert.True(runAt - sent >= TimeSpan.FromSeconds(6.4), $"ran {(runAt - sent).TotalSeconds:F2} s after sending, before its ETA");
-        Assert.True(runAt - sent < TimeSpan.FromSeconds(30), $"ran {(runAt - sent).TotalSeconds:F2} s after sending");
+        var ranAfter = await ran.Task;
+        Assert.True(ranAfter >= TimeSpan.FromSeconds(7.8), $"ran {ranAfter.TotalSeconds:F2} s after sending, before its ETA");
+        Assert.True(ranAfter < TimeSpan.FromSeconds(30), $"ran {ranAfter.TotalSeconds:F2} s after sending");
         for (var level = 0; level < 28; level++)
         {
             Assert.Equal(0, await app.Transport.GetQueueLengthAsync("celery_delayed_" + level.ToString(CultureInfo.InvariantCulture)));
@@ -123,12 +124,14 @@ public sealed class NativeDelayedDeliveryTests : IClassFixture<AmqpVhost>
         var vhost = await _vhost.Node.CreateVhostAsync();
         await using var app = CreateApp(vhost, "topic");
         var attempts = new System.Collections.Concurrent.ConcurrentQueue<(string Exchange, string RoutingKey)>();
+        var deaths = new System.Collections.Concurrent.ConcurrentQueue<System.Text.Json.Nodes.JsonArray?>();
         app.Task<int>("tasks.flaky", int (TaskContext context) =>
         {
+            deaths.Enqueue(context.Request.Message.Headers.Extra["x-death"]?.AsArray());
             attempts.Enqueue((context.Request.Exchange, context.Request.RoutingKey));
             return attempts.Count switch
             {
-                1 or 2 => throw context.Retry(countdown: TimeSpan.FromSeconds(3)),
+                1 or 2 => throw context.Retry(countdown: TimeSpan.FromSeconds(3.5)),
                 3 => throw context.Retry(countdown: TimeSpan.FromMilliseconds(200)),
                 _ => attempts.Count,
             };
@@ -137,8 +140,8 @@ public sealed class NativeDelayedDeliveryTests : IClassFixture<AmqpVhost>
 
         var result = await app.SendTaskAsync("tasks.flaky", options: new ApplyOptions { Queue = Queue });
 
-        // 3 s from the retry's ETA is 2 whole seconds (10 in binary) by the time it is published: it waits in level 1,
-        // and the worker holds the rest, under a second, as Celery's int(countdown) leaves it.
+        // 3.5 s from the retry's ETA is 3 whole seconds (11 in binary), or 2 (10) if the send is slow: it waits in
+        // level 1 first, and the worker holds the rest, under a second, as Celery's int(countdown) leaves it.
         Assert.True(await EventuallyAsync(async () => await app.Transport.GetQueueLengthAsync("celery_delayed_1") == 1, TimeSpan.FromSeconds(15)), "the first retry is held by the broker");
         Assert.Empty(worker.State.ScheduledIds);
         Assert.Equal(4, await result.GetAsync<int>(Wait));
@@ -152,6 +155,16 @@ public sealed class NativeDelayedDeliveryTests : IClassFixture<AmqpVhost>
 
         // Under a second: straight through the delivery exchange, bound to the queue by its routing key.
         Assert.Equal(("celery_delayed_delivery", Queue), seen[3]);
+
+        // Only kombu's bindings: the retries' declarations did not bind the delivery exchange to the queue itself.
+        var bindings = await ListAsync(vhost, "list_bindings", "source_name", "destination_name", "destination_kind", "routing_key");
+        Assert.Equal([$"celery_delayed_delivery\t{Queue}\texchange\t#.{Queue}"], bindings.Where(b => b.StartsWith("celery_delayed_delivery\t", StringComparison.Ordinal)));
+
+        // RabbitMQ's dead-letter history is the broker's: a retry does not carry the last journey's into the next.
+        var history = deaths.ToArray();
+        Assert.Null(history[0]);
+        Assert.All(history[1..3], h => Assert.All(h!, death => Assert.Equal(1L, death!["count"]!.GetValue<long>())));
+        Assert.Null(history[3]);
     }
 
     [Fact]
@@ -162,9 +175,9 @@ public sealed class NativeDelayedDeliveryTests : IClassFixture<AmqpVhost>
         app.Task<int>("tasks.add", (int x, int y) => x + y);
         await using var worker = await app.StartWorkerAsync(app.Options.Worker with { Concurrency = 1, Queues = ["celery"] });
 
-        var result = await app.SendTaskAsync("tasks.add", [1, 2], options: new ApplyOptions { Countdown = TimeSpan.FromSeconds(3) });
+        var result = await app.SendTaskAsync("tasks.add", [1, 2], options: new ApplyOptions { Countdown = TimeSpan.FromSeconds(8) });
 
-        Assert.True(await EventuallyAsync(() => Task.FromResult(worker.State.ScheduledIds.Contains(result.Id)), TimeSpan.FromSeconds(10)), "the worker holds the ETA task");
+        Assert.True(await EventuallyAsync(() => Task.FromResult(worker.State.ScheduledIds.Contains(result.Id)), TimeSpan.FromSeconds(8)), "the worker holds the ETA task");
         Assert.Equal(3, await result.GetAsync<int>(Wait));
         var exchanges = await ListAsync(vhost, "list_exchanges", "name");
         Assert.DoesNotContain(exchanges, e => e.StartsWith("celery_delayed", StringComparison.Ordinal));

@@ -95,6 +95,22 @@ public sealed class RedisTransportTests : IClassFixture<RedisServer>, IAsyncLife
     }
 
     [Fact]
+    public async Task With_topic_task_exchanges_tasks_go_through_the_queues_exchange_by_kombus_topic_binding_and_run()
+    {
+        var url = _server.Url(0);
+        await using var app = new CeleriacApp(
+            new CeleriacOptions { BrokerUrl = url, ResultBackend = url, Task = new TaskOptions { DefaultExchangeType = TaskOptions.TopicExchangeType } },
+            new CeleriacServices().AddRedis());
+        app.Task<int>("tasks.add", (int x, int y) => x + y);
+        await using var worker = await Celeriac.Worker.CeleriacAppWorkerExtensions.StartWorkerAsync(app, app.Options.Worker with { Concurrency = 1, Queues = ["topical"] });
+
+        var result = await app.SendTaskAsync("tasks.add", [1, 2], options: new Celeriac.Client.ApplyOptions { Queue = "topical" });
+
+        Assert.Equal(3, await result.GetAsync<int>(TimeSpan.FromSeconds(30)));
+        Assert.Equal(["topical" + Sep + "^topical$" + Sep + "topical"], (await Db.SetMembersAsync("_kombu.binding.topical")).Select(m => m.ToString()));
+    }
+
+    [Fact]
     public async Task Bindings_are_kombu_set_members_and_named_exchanges_route_through_them()
     {
         var transport = Open();

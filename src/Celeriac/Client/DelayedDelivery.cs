@@ -7,8 +7,8 @@ namespace Celeriac.Client;
 
 /// <summary>
 /// When and how an app's ETA and countdown tasks take RabbitMQ's native delayed delivery (Celery 5.5): on a transport
-/// that has it, with quorum task queues (Celery's <c>detect_quorum_queues</c>) and non-direct task exchanges, a task
-/// due a second or more ahead is published to <c>celery_delayed_27</c> and waits on the broker, not in a worker.
+/// that has it, with quorum task queues (Celery's <c>detect_quorum_queues</c>) and topic task exchanges, a task due a
+/// second or more ahead is published to <c>celery_delayed_27</c> and waits on the broker, not in a worker.
 /// Unlike Celery's client, which counts on a worker having declared the levels, this declares them (once) and binds
 /// the target queue before the first such publish, so that a task sent while no worker runs still arrives.
 /// Source: celery/app/base.py (send_task), celery/worker/consumer/delayed_delivery.py, celery/utils/quorum_queues.py.
@@ -16,7 +16,8 @@ namespace Celeriac.Client;
 internal sealed partial class DelayedDelivery
 {
     private readonly CeleriacApp _app;
-    private readonly ConcurrentDictionary<string, Task> _bound = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _bound = new(StringComparer.Ordinal);
+    private readonly object _levelsLock = new();
     private readonly ILogger _logger;
     private Task? _levels;
     private int _warnedDirect;
@@ -31,7 +32,7 @@ internal sealed partial class DelayedDelivery
     public IDelayedDeliveryTransport? Transport =>
         _app.Options.Task.DefaultQueueType == TaskOptions.QuorumQueueType && _app.Transport is IDelayedDeliveryTransport transport ? transport : null;
 
-    /// <summary>Whether task queues are bound to the delivery exchange: quorum on such a transport, and a non-direct exchange.</summary>
+    /// <summary>Whether task queues are bound to the delivery exchange: quorum on such a transport, and topic exchanges.</summary>
     public bool Enabled => Transport is not null && _app.Options.Task.TaskExchangeType != ExchangeType.Direct;
 
     /// <summary>
@@ -40,13 +41,7 @@ internal sealed partial class DelayedDelivery
     /// </summary>
     public async ValueTask<(string Exchange, string RoutingKey)> RouteAsync(PublishTarget target, DateTimeOffset? eta, CancellationToken cancellationToken)
     {
-        if (eta is not { } due || Transport is null)
-        {
-            return (target.Exchange, target.RoutingKey);
-        }
-
-        var delay = due - _app.TimeProvider.GetUtcNow();
-        if (!NativeDelayedDelivery.Applies(delay))
+        if (eta is not { } due || Transport is null || !NativeDelayedDelivery.Applies(due - _app.TimeProvider.GetUtcNow()))
         {
             return (target.Exchange, target.RoutingKey);
         }
@@ -63,9 +58,16 @@ internal sealed partial class DelayedDelivery
 
         // A retry of a task that came through the levels is sent for its routing key by the delivery exchange,
         // already bound to its queue (it was delivered that way).
-        if (target.Exchange != NativeDelayedDelivery.DeliveryExchange)
+        if (!NativeDelayedDelivery.IsLevelOrDelivery(target.Exchange))
         {
             await PrepareAsync(target.Queue, target.Exchange, target.RoutingKey, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Measured after the first send's declarations, which may take a while, so that they do not make it late.
+        var delay = due - _app.TimeProvider.GetUtcNow();
+        if (!NativeDelayedDelivery.Applies(delay))
+        {
+            return (target.Exchange, target.RoutingKey);
         }
 
         return (NativeDelayedDelivery.EntryExchange, NativeDelayedDelivery.RoutingKey(NativeDelayedDelivery.Seconds(delay), target.RoutingKey));
@@ -83,7 +85,7 @@ internal sealed partial class DelayedDelivery
             return Task.CompletedTask;
         }
 
-        if (exchangeType == ExchangeType.Direct || exchange.Length == 0)
+        if (exchangeType != ExchangeType.Topic || exchange.Length == 0)
         {
             LogDirectExchange(queue);
             return Task.CompletedTask;
@@ -92,44 +94,43 @@ internal sealed partial class DelayedDelivery
         return PrepareAsync(queue, exchange, routingKey, cancellationToken);
     }
 
-    /// <summary>Declares the levels (once per app) and routes due messages for the queue on to it (once per binding).</summary>
+    /// <summary>
+    /// Declares the levels (once per app) and routes due messages for the queue on to it (once per binding). The
+    /// shared work runs to its end whatever the caller's token; the caller's token only ends its own wait.
+    /// </summary>
     public Task PrepareAsync(string queue, string exchange, string routingKey, CancellationToken cancellationToken)
     {
         var transport = Transport ?? throw new InvalidOperationException("native delayed delivery needs RabbitMQ and quorum task queues");
         var key = queue + "\u0000" + exchange + "\u0000" + routingKey;
-        var task = _bound.GetOrAdd(key, _ => BindAsync(transport, queue, exchange, routingKey, cancellationToken));
-        if (task.IsFaulted || task.IsCanceled)
+        Lazy<Task> Fresh(string _) => new(() => BindAsync(transport, queue, exchange, routingKey));
+        var entry = _bound.GetOrAdd(key, Fresh);
+        if (entry.Value.IsFaulted || entry.Value.IsCanceled)
         {
-            _bound.TryRemove(key, out _);
+            // An earlier attempt failed: try again now (removing only that entry, not a newer one).
+            _bound.TryRemove(new KeyValuePair<string, Lazy<Task>>(key, entry));
+            entry = _bound.GetOrAdd(key, Fresh);
         }
 
-        return task;
+        return entry.Value.WaitAsync(cancellationToken);
     }
 
-    private async Task BindAsync(IDelayedDeliveryTransport transport, string queue, string exchange, string routingKey, CancellationToken cancellationToken)
+    private async Task BindAsync(IDelayedDeliveryTransport transport, string queue, string exchange, string routingKey)
     {
-        try
-        {
-            await LevelsAsync(transport, cancellationToken).ConfigureAwait(false);
-            await transport.BindDelayedDeliveryAsync(queue, exchange, routingKey, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _bound.TryRemove(queue + "\u0000" + exchange + "\u0000" + routingKey, out _);
-            throw;
-        }
+        await LevelsAsync(transport).ConfigureAwait(false);
+        await transport.BindDelayedDeliveryAsync(queue, exchange, routingKey, CancellationToken.None).ConfigureAwait(false);
     }
 
-    private Task LevelsAsync(IDelayedDeliveryTransport transport, CancellationToken cancellationToken)
+    private Task LevelsAsync(IDelayedDeliveryTransport transport)
     {
-        var levels = Volatile.Read(ref _levels);
-        if (levels is null || levels.IsFaulted || levels.IsCanceled)
+        lock (_levelsLock)
         {
-            var fresh = transport.DeclareDelayedDeliveryAsync(_app.Options.Broker.NativeDelayedDeliveryQueueType, cancellationToken).AsTask();
-            levels = Interlocked.CompareExchange(ref _levels, fresh, levels) == levels ? fresh : Volatile.Read(ref _levels)!;
-        }
+            if (_levels is null || _levels.IsFaulted || _levels.IsCanceled)
+            {
+                _levels = transport.DeclareDelayedDeliveryAsync(_app.Options.Broker.NativeDelayedDeliveryQueueType, CancellationToken.None).AsTask();
+            }
 
-        return levels;
+            return _levels;
+        }
     }
 
     [LoggerMessage(EventId = 1180, Level = LogLevel.Warning, Message = "Queue {Queue} is a quorum queue on a direct exchange, and native delayed delivery does not support direct exchanges: ETA tasks wait in the worker until due. Set task_default_exchange_type = topic for RabbitMQ to hold them")]

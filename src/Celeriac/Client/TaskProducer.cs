@@ -124,7 +124,7 @@ internal sealed class TaskProducer
         await transport.PublishAsync(TaskMessageCodec.Encode(message), exchange, routingKey, cancellationToken).ConfigureAwait(false);
         if (_app.Options.Task.SendSentEvent)
         {
-            await SentEventAsync(message, target, cancellationToken).ConfigureAwait(false);
+            await SentEventAsync(message, target with { Exchange = exchange, RoutingKey = routingKey }, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -165,6 +165,13 @@ internal sealed class TaskProducer
 
     private async Task DeclareAsync(ITransport transport, PublishTarget target, CancellationToken cancellationToken)
     {
+        if (NativeDelayedDelivery.IsLevelOrDelivery(target.Exchange))
+        {
+            // A retry of a task that came through the delay levels: its queue and bindings are there, and the
+            // levels' exchanges are not task exchanges to declare with this app's exchange type.
+            return;
+        }
+
         var exchange = target.Exchange.Length == 0 ? target.Queue : target.Exchange;
         await transport.DeclareExchangeAsync(new ExchangeDeclaration(exchange, _app.Options.Task.TaskExchangeType), cancellationToken).ConfigureAwait(false);
         await transport.DeclareQueueAsync(QueueDeclaration.ForTasks(target.Queue, _app.Options.Task), cancellationToken).ConfigureAwait(false);

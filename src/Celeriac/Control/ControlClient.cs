@@ -175,13 +175,14 @@ public sealed class ControlClient
 
     /// <summary>
     /// Tells workers to start consuming <paramref name="queue"/> (Celery's <c>add_consumer</c>); its exchange defaults
-    /// to one of the queue's name, of <paramref name="exchangeType"/>, bound with the queue's name. Returns each
-    /// node's reply (<c>{"ok": "add consumer q"}</c>).
+    /// to one of the queue's name, of <paramref name="exchangeType"/> (when null, the worker's
+    /// <c>task_default_exchange_type</c>), bound with the queue's name. Returns each node's reply
+    /// (<c>{"ok": "add consumer q"}</c>).
     /// </summary>
     public Task<IReadOnlyDictionary<string, JsonNode?>> AddConsumerAsync(
         string queue,
         string? exchange = null,
-        string exchangeType = "direct",
+        string? exchangeType = null,
         string? routingKey = null,
         IReadOnlyList<string>? destination = null,
         TimeSpan? timeout = null,

@@ -80,7 +80,7 @@ public sealed record CeleriacOptions
         Check(Task.SoftTimeLimit is null || Task.SoftTimeLimit > TimeSpan.Zero, "task_soft_time_limit", "must be positive");
         Check(Task.QueueMaxPriority is null or (>= 1 and <= 255), "task_queue_max_priority", $"must be from 1 to 255, got {Task.QueueMaxPriority}");
         Check(Task.DefaultQueueType is TaskOptions.ClassicQueueType or TaskOptions.QuorumQueueType, "task_default_queue_type", $"'{Task.DefaultQueueType}' is not a queue type; use 'classic' or 'quorum'");
-        Check(Task.DefaultExchangeType is "direct" or "topic" or "fanout", "task_default_exchange_type", $"'{Task.DefaultExchangeType}' is not an exchange type; use 'direct', 'topic' or 'fanout'");
+        Check(Task.DefaultExchangeType is TaskOptions.DirectExchangeType or TaskOptions.TopicExchangeType, "task_default_exchange_type", $"'{Task.DefaultExchangeType}' is not a task exchange type; use 'direct' or 'topic' (a fanout task exchange would broadcast each task, and on Redis lose it when no worker listens)");
         Check(Broker.NativeDelayedDeliveryQueueType is TaskOptions.ClassicQueueType or TaskOptions.QuorumQueueType, "broker_native_delayed_delivery_queue_type", $"'{Broker.NativeDelayedDeliveryQueueType}' is not a queue type; use 'classic' or 'quorum'");
         Routing.TaskRouter.Validate(Task.Routes);
         Check(Beat.MaxLoopInterval > TimeSpan.Zero, "beat_max_loop_interval", "must be positive");

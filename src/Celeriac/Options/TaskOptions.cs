@@ -61,13 +61,18 @@ public sealed record TaskOptions
     /// <summary>
     /// <c>task_default_exchange_type</c>: the type of each task queue's exchange (named as the queue, bound with the
     /// queue's name): <c>direct</c> (Celery's default; tasks are then published to the default exchange with routing
-    /// key = queue), <c>topic</c> or <c>fanout</c> (published to the queue's exchange). On RabbitMQ with quorum task
-    /// queues, a non-direct exchange turns on Celery 5.5's native delayed delivery for ETA and countdown tasks.
+    /// key = queue) or <c>topic</c> (published to the queue's exchange). On RabbitMQ with quorum task queues,
+    /// <c>topic</c> turns on Celery 5.5's native delayed delivery for ETA, countdown and retry tasks. Celeriac applies
+    /// it to every task queue it declares, as Celery 5.6's <c>task_create_missing_queue_exchange_type</c> does for
+    /// queues other than the default one.
     /// </summary>
     public string DefaultExchangeType { get; init; } = DirectExchangeType;
 
     /// <summary>The value of <see cref="DefaultExchangeType"/> for Celery's default direct exchanges.</summary>
     public const string DirectExchangeType = "direct";
+
+    /// <summary>The value of <see cref="DefaultExchangeType"/> for topic task exchanges.</summary>
+    public const string TopicExchangeType = "topic";
 
     /// <summary>The value of <see cref="DefaultQueueType"/> for RabbitMQ's default queues.</summary>
     public const string ClassicQueueType = "classic";
@@ -76,16 +81,11 @@ public sealed record TaskOptions
     public const string QuorumQueueType = "quorum";
 
     /// <summary><see cref="DefaultExchangeType"/> as an exchange type.</summary>
-    /// <exception cref="CeleriacConfigurationException">The name is not <c>direct</c>, <c>topic</c> or <c>fanout</c>.</exception>
-    public Transport.ExchangeType TaskExchangeType => ParseExchangeType(DefaultExchangeType, "task_default_exchange_type");
-
-    /// <summary>Reads kombu's name of an exchange type.</summary>
-    /// <exception cref="CeleriacConfigurationException">The name is not <c>direct</c>, <c>topic</c> or <c>fanout</c>.</exception>
-    public static Transport.ExchangeType ParseExchangeType(string name, string setting) => name switch
+    /// <exception cref="CeleriacConfigurationException">The name is not <c>direct</c> or <c>topic</c>.</exception>
+    public Transport.ExchangeType TaskExchangeType => DefaultExchangeType switch
     {
-        "direct" => Transport.ExchangeType.Direct,
-        "topic" => Transport.ExchangeType.Topic,
-        "fanout" => Transport.ExchangeType.Fanout,
-        _ => throw new CeleriacConfigurationException(setting, $"'{name}' is not an exchange type; use 'direct', 'topic' or 'fanout'"),
+        DirectExchangeType => Transport.ExchangeType.Direct,
+        TopicExchangeType => Transport.ExchangeType.Topic,
+        _ => throw new CeleriacConfigurationException("task_default_exchange_type", $"'{DefaultExchangeType}' is not a task exchange type; use 'direct' or 'topic'"),
     };
 }

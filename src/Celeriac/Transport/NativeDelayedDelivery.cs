@@ -77,6 +77,13 @@ public static class NativeDelayedDelivery
         return routingKey.StartsWith('#') ? routingKey : "#." + routingKey;
     }
 
+    /// <summary>Whether <paramref name="exchange"/> is one of the levels or <see cref="DeliveryExchange"/>.</summary>
+    public static bool IsLevelOrDelivery(string exchange)
+    {
+        ArgumentNullException.ThrowIfNull(exchange);
+        return exchange.StartsWith("celery_delayed_", StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// Whether a delivery came through the levels (its exchange is a level or <see cref="DeliveryExchange"/>, its
     /// routing key 28 binary words and a rest), and the routing key it was sent for: what a retry of it is routed by.
@@ -86,7 +93,7 @@ public static class NativeDelayedDelivery
         ArgumentNullException.ThrowIfNull(exchange);
         ArgumentNullException.ThrowIfNull(routingKey);
         original = null;
-        if (!exchange.StartsWith("celery_delayed_", StringComparison.Ordinal) || routingKey.Length <= Levels * 2)
+        if (!IsLevelOrDelivery(exchange) || routingKey.Length <= Levels * 2)
         {
             return false;
         }
