@@ -7,6 +7,7 @@ using Celeriac.E2E;
 // Celeriac, then Python Celery 5.2 (solo, then prefork -c 2) on the same workload, alternating; reports publish/s,
 // drain/s with results stored, round trip p50/p99, the worker's peak RSS and Redis commands per task, with ratios.
 // With --broker URL (memory://, sqlite:///...): the in-process run of one transport, Celeriac only.
+// With --broker URL --eta S: ETA tasks (countdown S s), how late they start and how many the worker holds (EtaRun).
 //   dotnet bench/Celeriac.E2E/bin/Release/net10.0/Celeriac.E2E.dll --tasks 20000 --rounds 3
 //   (this program's `worker ...` command is the Celeriac worker the bench starts)
 if (args.Length > 0 && args[0] == "worker")
@@ -15,6 +16,12 @@ if (args.Length > 0 && args[0] == "worker")
 }
 
 var arguments = BenchArgs.Parse(args);
+if (arguments.Broker is { } etaBroker && arguments.EtaSeconds is { } eta)
+{
+    await EtaRun.RunAsync(arguments, etaBroker, eta);
+    return 0;
+}
+
 if (arguments.Broker is { } url)
 {
     await InProcessRun.RunAsync(arguments, url);
@@ -141,7 +148,7 @@ static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', F
 
 internal sealed record RoundResult(double PublishPerSecond, double DrainPerSecond, double P50, double P99, double PeakRssMiB, double PublishCommands, double DrainCommands, double WorkerCpuMicros, double RedisCpuMicros, string Breakdown);
 
-internal sealed record BenchArgs(string? Broker, string? Backend, int Tasks, int Concurrency, int Rounds, int RoundTrips, bool Python)
+internal sealed record BenchArgs(string? Broker, string? Backend, int Tasks, int Concurrency, int Rounds, int RoundTrips, bool Python, double? EtaSeconds = null, string? ClassicLevelsBroker = null)
 {
     public static BenchArgs Parse(string[] args)
     {
@@ -160,6 +167,8 @@ internal sealed record BenchArgs(string? Broker, string? Backend, int Tasks, int
             int.Parse(Get("--concurrency", "4"), CultureInfo.InvariantCulture),
             int.Parse(Get("--rounds", "3"), CultureInfo.InvariantCulture),
             int.Parse(Get("--round-trips", "200"), CultureInfo.InvariantCulture),
-            !args.Contains("--no-python"));
+            !args.Contains("--no-python"),
+            Get("--eta", string.Empty) is { Length: > 0 } eta ? double.Parse(eta, CultureInfo.InvariantCulture) : null,
+            Get("--classic-levels-broker", string.Empty) is { Length: > 0 } classic ? classic : null);
     }
 }
