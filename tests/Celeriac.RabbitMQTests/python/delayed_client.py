@@ -8,12 +8,11 @@ consumes INTEROP_QUEUE; results come back over rpc://. Prints 'PASS name' / 'FAI
 """
 import datetime
 import os
-import sys
 import time
-import traceback
 
 from kombu import Exchange, Queue
 
+from cases import case, finish
 from interop_tasks import add, app
 
 QUEUE = os.environ["INTEROP_QUEUE"]
@@ -22,25 +21,10 @@ DELAYED = Exchange("celery_delayed_27", type="topic")
 # What Celery 5.5's task_default_queue_type=quorum and task_default_exchange_type=topic declare, spelt out for 5.2.
 app.conf.task_default_exchange_type = "topic"
 app.conf.task_queues = [Queue(QUEUE, Exchange(QUEUE, type="topic"), routing_key=QUEUE, queue_arguments={"x-queue-type": "quorum"})]
-results = []
 
 
 def routing_key(seconds):
     return ".".join(format(int(seconds), "028b")) + "." + QUEUE
-
-
-def case(name):
-    def run(fn):
-        try:
-            fn()
-            results.append(True)
-            print("PASS " + name, flush=True)
-        except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the run
-            results.append(False)
-            print("FAIL %s: %r" % (name, exc), flush=True)
-            traceback.print_exc()
-        return fn
-    return run
 
 
 @case("countdown_3s_through_the_levels")
@@ -60,7 +44,4 @@ def _():
     assert time.time() - start >= 5.4, time.time() - start
 
 
-passed = results.count(True)
-failed = results.count(False)
-print("%d passed, %d failed" % (passed, failed), flush=True)
-sys.exit(1 if failed else 0)
+finish()

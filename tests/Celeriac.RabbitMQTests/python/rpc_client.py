@@ -3,27 +3,10 @@ consumes it) and reads every result through Celery's rpc backend (CELERY_RESULT_
 the C# worker sends to this process's reply queue. Prints 'PASS name' / 'FAIL name: why', then 'N passed, M failed'.
 Run with /usr/bin/python3 from the python/ directory (interop_tasks.py is beside it).
 """
-import sys
 import time
-import traceback
 
+from cases import case, finish
 from interop_tasks import add, app
-
-results = []
-
-
-def case(name):
-    def run(fn):
-        try:
-            fn()
-            results.append(True)
-            print("PASS " + name, flush=True)
-        except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the run
-            results.append(False)
-            print("FAIL %s: %r" % (name, exc), flush=True)
-            traceback.print_exc()
-        return fn
-    return run
 
 
 @case("add_delay")
@@ -68,7 +51,4 @@ def _():
     assert isinstance(r.traceback, str) and r.traceback, r.traceback
 
 
-passed = results.count(True)
-failed = results.count(False)
-print("%d passed, %d failed" % (passed, failed), flush=True)
-sys.exit(1 if failed else 0)
+finish()

@@ -3,33 +3,17 @@ read through Python's own AsyncResult/GroupResult. Prints 'PASS name' / 'FAIL na
 Run with /usr/bin/python3 from this directory.
 """
 import os
-import sys
 import time
-import traceback
 
 from celery import Celery, chain, chord, group
 from celery.result import GroupResult
 
+from cases import case, finish
 from interop_tasks import add, app, fail, identity, mul, xsum
 
 Q = os.environ.get("INTEROP_QUEUE", "celery")
 N = int(os.environ.get("CANVAS_CHORD_SIZE", "10"))
 T = 60
-results = []
-
-
-def case(name):
-    def run(fn):
-        try:
-            fn()
-            results.append(True)
-            print("PASS " + name, flush=True)
-        except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the run
-            results.append(False)
-            print("FAIL %s: %r" % (name, exc), flush=True)
-            traceback.print_exc()
-        return fn
-    return run
 
 
 def expect_eq(actual, expected):
@@ -169,5 +153,4 @@ def _():
     expect_eq(r.get(timeout=T), 20)
 
 
-print("%d passed, %d failed" % (results.count(True), results.count(False)), flush=True)
-sys.exit(0 if all(results) else 1)
+finish()

@@ -3,26 +3,9 @@ it) and checks the results through Python's AsyncResult.get(). Prints 'PASS name
 exits 1 when any case failed. Run with /usr/bin/python3 from this directory.
 """
 import json
-import sys
-import traceback
 
+from cases import case, finish
 from interop_tasks import add, app
-
-results = []
-
-
-def case(name):
-    def run(fn):
-        try:
-            fn()
-            results.append(True)
-            print("PASS " + name, flush=True)
-        except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the run
-            results.append(False)
-            print("FAIL %s: %r" % (name, exc), flush=True)
-            traceback.print_exc()
-        return fn
-    return run
 
 
 @case("add_delay")
@@ -78,7 +61,4 @@ def _():
     assert meta["result"]["exc_module"] == "builtins", meta
 
 
-passed = results.count(True)
-failed = results.count(False)
-print("%d passed, %d failed" % (passed, failed), flush=True)
-sys.exit(1 if failed else 0)
+finish()
